@@ -1,0 +1,30 @@
+"""Who is acting right now. Set by the middleware for requests and by imports/commands."""
+
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+_current: ContextVar = ContextVar("audit_actor", default=None)
+
+
+class _Actor:
+    def __init__(self, *, request=None, user=None, source="command", batch=None):
+        self.request, self._user, self.source, self.batch = request, user, source, batch
+
+    @property
+    def user(self):
+        # Read lazily: DRF authenticates tokens inside the view and sets request.user then.
+        user = self._user if self.request is None else getattr(self.request, "user", None)
+        return user if user is not None and user.is_authenticated else None
+
+
+@contextmanager
+def acting(*, request=None, user=None, source="command", batch=None):
+    token = _current.set(_Actor(request=request, user=user, source=source, batch=batch))
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def current():
+    return _current.get() or _Actor()

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CddConfig(AppConfig):
+    name = "cdd"
+    verbose_name = "CDD"

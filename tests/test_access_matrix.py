@@ -1,0 +1,122 @@
+"""Every role tries every geography and user-management endpoint inside and outside its area.
+
+Expected: inside the area 200; outside 404 (the record does not exist for them); inside but
+not allowed for the role (read-only Department, user management by non-admins) 403.
+"""
+
+import pytest
+from rest_framework.authtoken.models import Token
+
+from accounts.choices import Role
+from conftest import PASSWORD, make_user
+
+ROLES = [
+    "district_staff",
+    "provincial_officer",
+    "provincial_admin",
+    "department_viewer",
+    "system_admin",
+]
+
+# (name, method, url, expected status per role in ROLES order)
+UI = [
+    ("village home district", "get", "/areas/villages/19010101/", [200, 200, 200, 200, 200]),
+    ("village neighbour district", "get", "/areas/villages/19020101/", [404, 200, 200, 200, 200]),
+    ("village other province", "get", "/areas/villages/10010101/", [404, 404, 404, 200, 200]),
+    ("edit village home", "get", "/areas/villages/19010101/edit/", [200, 200, 200, 403, 200]),
+    ("edit village neighbour", "get", "/areas/villages/19020101/edit/", [404, 200, 200, 403, 200]),
+    ("edit village other", "get", "/areas/villages/10010101/edit/", [404, 404, 404, 403, 200]),
+    ("delete village other", "post", "/areas/villages/10010101/delete/", [404, 404, 404, 403, 302]),
+    ("district home", "get", "/areas/districts/1901/", [200, 200, 200, 200, 200]),
+    ("district neighbour", "get", "/areas/districts/1902/", [404, 200, 200, 200, 200]),
+    ("district other", "get", "/areas/districts/1001/", [404, 404, 404, 200, 200]),
+    ("user list", "get", "/users/", [403, 403, 200, 403, 200]),
+    ("add user", "get", "/users/new/", [403, 403, 200, 403, 200]),
+    ("edit user in province", "get", "/users/{inside}/", [403, 403, 200, 403, 200]),
+    ("edit user other province", "get", "/users/{outside}/", [403, 403, 404, 403, 200]),
+    (
+        "history village other",
+        "get",
+        "/history/villages/village/{village_other}/",
+        [404, 404, 404, 200, 200],
+    ),
+]
+API = [
+    ("api village home", "get", "/api/v1/villages/19010101/", [200, 200, 200, 200, 200]),
+    ("api village neighbour", "get", "/api/v1/villages/19020101/", [404, 200, 200, 200, 200]),
+    ("api village other", "get", "/api/v1/villages/10010101/", [404, 404, 404, 200, 200]),
+    ("api patch village home", "patch", "/api/v1/villages/19010101/", [200, 200, 200, 403, 200]),
+    (
+        "api patch village neighbour",
+        "patch",
+        "/api/v1/villages/19020101/",
+        [404, 200, 200, 403, 200],
+    ),
+    ("api patch village other", "patch", "/api/v1/villages/10010101/", [404, 404, 404, 403, 200]),
+    ("api province home", "get", "/api/v1/provinces/19/", [200, 200, 200, 200, 200]),
+    ("api province other", "get", "/api/v1/provinces/10/", [404, 404, 404, 200, 200]),
+    ("api district neighbour", "get", "/api/v1/districts/1902/", [404, 200, 200, 200, 200]),
+    ("api district other", "get", "/api/v1/districts/1001/", [404, 404, 404, 200, 200]),
+    ("api subdistrict neighbour", "get", "/api/v1/subdistricts/190201/", [404, 200, 200, 200, 200]),
+    ("api subdistrict other", "get", "/api/v1/subdistricts/100101/", [404, 404, 404, 200, 200]),
+]
+
+
+@pytest.fixture
+def world(users, villages):
+    inside = make_user("staff1902", Role.DISTRICT_STAFF, district="1902")
+    outside = make_user("staff1001", Role.DISTRICT_STAFF, district="1001")
+    return {"inside": inside.pk, "outside": outside.pk, "village_other": villages["other"].pk}
+
+
+@pytest.mark.parametrize("role_index,role", list(enumerate(ROLES)))
+@pytest.mark.parametrize("name,method,url,expected", UI, ids=[c[0] for c in UI])
+def test_ui_access(client, users, world, role_index, role, name, method, url, expected):
+    client.force_login(users[role])
+    response = getattr(client, method)(url.format(**world))
+    assert response.status_code == expected[role_index], f"{role} {name}"
+
+
+@pytest.mark.parametrize("role_index,role", list(enumerate(ROLES)))
+@pytest.mark.parametrize("name,method,url,expected", API, ids=[c[0] for c in API])
+def test_api_access_with_token(client, users, world, role_index, role, name, method, url, expected):
+    token = Token.objects.create(user=users[role])
+    kwargs = {"HTTP_AUTHORIZATION": f"Token {token.key}"}
+    if method == "patch":
+        response = client.patch(url, {"name": "บ้านใหม่"}, content_type="application/json", **kwargs)
+    else:
+        response = client.get(url, **kwargs)
+    assert response.status_code == expected[role_index], f"{role} {name}"
+
+
+@pytest.mark.parametrize(
+    "role,expected_codes",
+    [
+        ("district_staff", ["19010101"]),
+        ("provincial_officer", ["19010101", "19020101"]),
+        ("department_viewer", ["10010101", "19010101", "19020101"]),
+    ],
+)
+def test_api_village_list_shows_only_the_users_area(client, users, villages, role, expected_codes):
+    client.force_login(users[role])
+    data = client.get("/api/v1/villages/").json()
+    assert data["count"] == len(expected_codes)
+    assert sorted(v["code"] for v in data["results"]) == expected_codes
+
+
+def test_ui_village_list_shows_only_the_users_area(client, users, villages):
+    client.force_login(users["district_staff"])
+    page = client.get("/areas/villages/").content.decode()
+    assert "บ้านหนองโน" in page
+    assert "บ้านท่าช้าง" not in page and "ชุมชนบางลำพู" not in page
+
+
+def test_anonymous_is_sent_to_login_and_api_refuses(client, villages):
+    assert client.get("/areas/villages/").status_code == 302
+    assert client.get("/api/v1/villages/").status_code in (401, 403)
+
+
+def test_password_login_then_api_session(client, users):
+    response = client.post("/login/", {"username": "officer19", "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.get("/api/v1/districts/?province=19").json()["count"] > 0

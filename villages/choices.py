@@ -1,0 +1,7 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class VillageKind(models.TextChoices):
+    VILLAGE = "village", _("Village")
+    COMMUNITY = "community", _("Urban community")

@@ -1,0 +1,38 @@
+"""Reads of the geography, always through the user's area."""
+
+from django.db.models import Count, Q
+
+from .models import District, Subdistrict, Village
+
+
+def district_summary(*, user):
+    """Districts the user may see, with their subdistrict and village counts."""
+    return (
+        District.objects.visible_to(user)
+        .select_related("province")
+        .annotate(
+            subdistrict_count=Count("subdistricts", distinct=True),
+            village_count=Count("subdistricts__villages", distinct=True),
+        )
+        .order_by("code")
+    )
+
+
+def subdistrict_summary(*, user, district_code):
+    return (
+        Subdistrict.objects.visible_to(user)
+        .filter(district_id=district_code)
+        .annotate(village_count=Count("villages"))
+        .order_by("code")
+    )
+
+
+def village_list(*, user, district=None, subdistrict=None, q=None):
+    qs = Village.objects.visible_to(user).select_related("subdistrict__district")
+    if district:
+        qs = qs.in_area("district", district)
+    if subdistrict:
+        qs = qs.in_area("subdistrict", subdistrict)
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(code__startswith=q))
+    return qs.order_by("code")

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.area_overview, name="area-overview"),
+    path("districts/<str:code>/", views.district_detail, name="district-detail"),
+    path("villages/", views.village_list, name="village-list"),
+    path("villages/new/", views.village_create, name="village-create"),
+    path("villages/export.<str:fmt>", views.village_export, name="village-export"),
+    path("villages/<str:code>/", views.village_detail, name="village-detail"),
+    path("villages/<str:code>/edit/", views.village_edit, name="village-edit"),
+    path("villages/<str:code>/delete/", views.village_delete, name="village-delete"),
+]
