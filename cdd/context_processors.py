@@ -22,4 +22,6 @@ def navigation(request):
     path = request.path
     matches = [url for _label, url in items if path == url or (url != "/" and path.startswith(url))]
     active = max(matches, key=len, default=None)
-    return {"nav_items": [{"label": lbl, "url": url, "active": url == active} for lbl, url in items]}
+    return {
+        "nav_items": [{"label": lbl, "url": url, "active": url == active} for lbl, url in items]
+    }

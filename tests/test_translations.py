@@ -12,12 +12,16 @@ MO = PO.with_suffix(".mo")
 
 def _po_entries():
     text = PO.read_text(encoding="utf-8")
-    blocks = [b for b in text.split("\n\n") if "msgid" in b and not b.startswith('msgid ""\nmsgstr ""\n"')]
+    blocks = [
+        b for b in text.split("\n\n") if "msgid" in b and not b.startswith('msgid ""\nmsgstr ""\n"')
+    ]
     return blocks
 
 
 def test_every_msgid_is_translated():
-    untranslated = [b for b in _po_entries() if re.search(r'msgstr(\[0\])? ""\n?$', b.strip() + "\n")]
+    untranslated = [
+        b for b in _po_entries() if re.search(r'msgstr(\[0\])? ""\n?$', b.strip() + "\n")
+    ]
     assert untranslated == []
     assert not any("#, fuzzy" in b for b in _po_entries())
 

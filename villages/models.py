@@ -9,7 +9,6 @@ from cdd.scoping import AreaQuerySet
 
 from .choices import VillageKind
 
-
 VILLAGE_CODE = RegexValidator(r"^\d{8}$", _("The village code must be 8 digits."))
 
 
