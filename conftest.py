@@ -53,3 +53,18 @@ def villages(geography):
             code="10010101", subdistrict_id="100101", name="ชุมชนบางลำพู"
         ),
     }
+
+
+def user_form_data(**overrides):
+    """A valid new-district-staff form for /users/new/, with overrides."""
+    data = {
+        "username": "newstaff",
+        "first_name": "มานี",
+        "last_name": "มีนา",
+        "role": "district_staff",
+        "district": "1903",
+        "password": "Strong-pass-2569",
+        "is_active": "on",
+    }
+    data.update(overrides)
+    return data

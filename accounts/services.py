@@ -35,6 +35,15 @@ def _check(manager, *, role, province: Province | None, district: District | Non
         raise ValidationError({"province": _("This province is outside your area.")})
 
 
+def user_unlock(*, manager, user: User) -> int:
+    """Forget the user's failed log-ins (django-axes). Returns how many lockouts were cleared."""
+    from axes.utils import reset
+
+    if not User.objects.visible_to(manager).filter(pk=user.pk).exists():
+        raise PermissionDenied
+    return reset(username=user.username)
+
+
 @transaction.atomic
 def user_save(*, manager, user: User, password: str | None = None) -> User:
     """Create or update ``user`` after checking the manager may place it in that area and role."""

@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from cdd.scoping import get_visible_or_404
 
@@ -49,3 +50,14 @@ def user_edit(request, pk=None):
     return render(
         request, "accounts/user_form.html", {"form": form, "title": title, "target": user}
     )
+
+
+@login_required
+@require_POST
+def user_unlock(request, pk):
+    """Clear failed log-in attempts so a locked-out colleague can log in again."""
+    manager = _manager(request)
+    user = get_visible_or_404(User, manager, pk=pk)
+    services.user_unlock(manager=manager, user=user)
+    messages.success(request, _("User %(name)s can log in again.") % {"name": user.username})
+    return redirect("user-edit", pk=user.pk)

@@ -92,8 +92,12 @@ class AuditEntry(models.Model):
         rows = []
         for name in dict.fromkeys([*before, *after]):
             try:
-                label = model._meta.get_field(name).verbose_name
+                field = model._meta.get_field(name)
             except Exception:
-                label = name
-            rows.append((label, before.get(name), after.get(name)))
+                rows.append((name, before.get(name), after.get(name)))
+                continue
+            # Show choice values by their Thai labels, as the forms do.
+            labels = dict(field.flatchoices) if field.choices else {}
+            old, new = before.get(name), after.get(name)
+            rows.append((field.verbose_name, labels.get(old, old), labels.get(new, new)))
         return rows

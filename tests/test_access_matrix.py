@@ -120,3 +120,17 @@ def test_password_login_then_api_session(client, users):
     response = client.post("/login/", {"username": "officer19", "password": PASSWORD})
     assert response.status_code == 302
     assert client.get("/api/v1/districts/?province=19").json()["count"] > 0
+
+
+@pytest.mark.parametrize(
+    "role,home,other",
+    [
+        ("district_staff", 200, 404),  # their own province, showing only their district
+        ("provincial_officer", 200, 404),
+        ("department_viewer", 200, 200),
+    ],
+)
+def test_province_page_by_role(client, users, role, home, other):
+    client.force_login(users[role])
+    assert client.get("/areas/provinces/19/").status_code == home
+    assert client.get("/areas/provinces/10/").status_code == other

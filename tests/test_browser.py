@@ -50,3 +50,35 @@ def test_wrong_input_shows_thai_errors_on_a_phone(site, users):
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390
         assert Village.objects.filter(code="19010101").get().name == "บ้านหนองโน"
+
+
+ROLE_VIEWS = [
+    # username, area shown, menu items that must / must not appear
+    ("staff1901", "เมืองสระบุรี สระบุรี", ["นำเข้าข้อมูล"], ["ผู้ใช้งาน"]),
+    ("officer19", "สระบุรี", ["นำเข้าข้อมูล"], ["ผู้ใช้งาน"]),
+    ("admin19", "สระบุรี", ["นำเข้าข้อมูล", "ผู้ใช้งาน"], []),
+    ("dept", "ทั้งประเทศ", [], ["นำเข้าข้อมูล", "ผู้ใช้งาน"]),
+    ("root", "ทั้งประเทศ", ["นำเข้าข้อมูล", "ผู้ใช้งาน"], []),
+]
+
+
+@pytest.mark.parametrize("username,area,present,absent", ROLE_VIEWS, ids=[r[0] for r in ROLE_VIEWS])
+def test_each_role_sees_its_area_and_menu_on_desktop_and_phone(
+    site, username, area, present, absent
+):
+    with chromium() as browser:
+        for width, height, label in [(1280, 900, "desktop"), (390, 844, "phone")]:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            login(page, site, username, PASSWORD)
+            assert page.inner_text("[data-testid=area]").strip() == area
+            menu = page.inner_text("nav.menu")
+            assert all(item in menu for item in present), menu
+            assert not any(item in menu for item in absent), menu
+            shot(page, f"home-{username}-{label}")
+            page.goto(f"{site}/areas/")
+            shot(page, f"areas-{username}-{label}")
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            if "ผู้ใช้งาน" in present:
+                page.goto(f"{site}/users/")
+                shot(page, f"users-{username}-{label}")
+            page.close()

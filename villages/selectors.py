@@ -2,14 +2,29 @@
 
 from django.db.models import Count, Q
 
-from .models import District, Subdistrict, Village
+from .models import District, Province, Subdistrict, Village
 
 
-def district_summary(*, user):
-    """Districts the user may see, with their subdistrict and village counts."""
+def province_summary(*, user):
+    """Provinces the user may see, with district, subdistrict and village counts."""
     return (
-        District.objects.visible_to(user)
-        .select_related("province")
+        Province.objects.visible_to(user)
+        .annotate(
+            district_count=Count("districts", distinct=True),
+            subdistrict_count=Count("districts__subdistricts", distinct=True),
+            village_count=Count("districts__subdistricts__villages", distinct=True),
+        )
+        .order_by("code")
+    )
+
+
+def district_summary(*, user, province_code=None):
+    """Districts the user may see, with their subdistrict and village counts."""
+    qs = District.objects.visible_to(user)
+    if province_code:
+        qs = qs.filter(province_id=province_code)
+    return (
+        qs.select_related("province")
         .annotate(
             subdistrict_count=Count("subdistricts", distinct=True),
             village_count=Count("subdistricts__villages", distinct=True),

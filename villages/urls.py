@@ -4,6 +4,7 @@ from . import views
 
 urlpatterns = [
     path("", views.area_overview, name="area-overview"),
+    path("provinces/<str:code>/", views.province_detail, name="province-detail"),
     path("districts/<str:code>/", views.district_detail, name="district-detail"),
     path("villages/", views.village_list, name="village-list"),
     path("villages/new/", views.village_create, name="village-create"),

@@ -12,13 +12,26 @@ from imports.exporting import table_response
 
 from . import selectors, services
 from .forms import VillageCreateForm, VillageEditForm
-from .models import District, Village
+from .models import District, Province, Village
 
 
 @login_required
 def area_overview(request):
+    """Users who see the whole country start from provinces; the others from their districts."""
+    if request.user.sees_everything:
+        provinces = selectors.province_summary(user=request.user)
+        return render(request, "villages/province_list.html", {"provinces": provinces})
     districts = selectors.district_summary(user=request.user)
     return render(request, "villages/area_overview.html", {"districts": districts})
+
+
+@login_required
+def province_detail(request, code):
+    province = get_visible_or_404(Province, request.user, code=code)
+    districts = selectors.district_summary(user=request.user, province_code=province.code)
+    return render(
+        request, "villages/area_overview.html", {"districts": districts, "province": province}
+    )
 
 
 @login_required

@@ -4,6 +4,7 @@ from django.contrib.contenttypes.models import ContentType
 from rest_framework.authtoken.models import Token
 
 from audit.models import AuditEntry
+from conftest import user_form_data
 from villages.models import Village
 
 
@@ -70,19 +71,15 @@ def test_provincial_officer_sees_history_in_the_browser(client, users, villages)
 
 def test_user_changes_are_audited_without_password_hashes(client, users):
     client.force_login(users["provincial_admin"])
-    response = client.post(
-        "/users/new/",
-        {
-            "username": "newstaff",
-            "first_name": "มานี",
-            "last_name": "มีนา",
-            "role": "district_staff",
-            "district": "1903",
-            "password": "Strong-pass-2569",
-            "is_active": "on",
-        },
-    )
+    response = client.post("/users/new/", user_form_data())
     assert response.status_code == 302, response.content.decode()[:2000]
     entry = AuditEntry.objects.filter(object_repr="newstaff").get()
     assert entry.actor == users["provincial_admin"]
     assert "password" not in entry.after and entry.after["district"] == "1903"
+
+
+def test_history_shows_choice_labels_not_codes(client, users, villages):
+    client.force_login(users["district_staff"])
+    client.post("/areas/villages/19010101/edit/", {"name": "บ้านหนองโน", "kind": "community"})
+    page = client.get(f"/history/villages/village/{villages['home'].pk}/").content.decode()
+    assert "ชุมชนเมือง" in page and ">community<" not in page
