@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from audit.context import attributed
 from villages.models import District, Province
 
 from .choices import Role
@@ -35,6 +36,7 @@ def _check(manager, *, role, province: Province | None, district: District | Non
         raise ValidationError({"province": _("This province is outside your area.")})
 
 
+@attributed
 def user_unlock(*, manager, user: User) -> int:
     """Forget the user's failed log-ins (django-axes). Returns how many lockouts were cleared."""
     from axes.utils import reset
@@ -44,6 +46,7 @@ def user_unlock(*, manager, user: User) -> int:
     return reset(username=user.username)
 
 
+@attributed
 @transaction.atomic
 def user_save(*, manager, user: User, password: str | None = None) -> User:
     """Create or update ``user`` after checking the manager may place it in that area and role."""

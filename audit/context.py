@@ -28,3 +28,20 @@ def acting(*, request=None, user=None, source="command", batch=None):
 
 def current():
     return _current.get() or _Actor()
+
+
+def attributed(func):
+    """Service decorator: changes made inside are attributed to the ``manager`` (or ``user``)
+    keyword argument, even when called outside a request (tasks, shell, tests)."""
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        user = kwargs.get("manager") or kwargs.get("user")
+        actor = current()
+        if user is None or actor.user == user:
+            return func(*args, **kwargs)
+        with acting(user=user, source=actor.source, batch=actor.batch):
+            return func(*args, **kwargs)
+
+    return wrapper

@@ -3,13 +3,16 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-import villages.api  # noqa: F401  (registers its routes)
+import households.api  # noqa: F401  (registers its routes)
+import villages.api  # noqa: F401
 from cdd.api import router
+from reports.api import SectionView
 
 from . import views
 
 api_urls = [
     path("", include(router.urls)),
+    path("sections/<str:name>/", SectionView.as_view(), name="section"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from audit.context import acting
+from audit.context import acting, attributed
 from audit.registry import snapshot
 from audit.services import record_bulk
 
@@ -91,6 +91,7 @@ def village_code(subdistrict_code: str, moo: int) -> str:
     return f"{subdistrict_code}{int(moo):02d}"
 
 
+@attributed
 @transaction.atomic
 def village_create(*, user, subdistrict: Subdistrict, moo: int, name: str, kind: str) -> Village:
     """Add a village to a subdistrict the user may edit."""
@@ -107,6 +108,7 @@ def village_create(*, user, subdistrict: Subdistrict, moo: int, name: str, kind:
     return village
 
 
+@attributed
 @transaction.atomic
 def village_update(*, user, village: Village, name: str, kind: str) -> Village:
     """Rename a village or change its kind. The code is its identity and does not change."""
@@ -117,6 +119,7 @@ def village_update(*, user, village: Village, name: str, kind: str) -> Village:
     return village
 
 
+@attributed
 @transaction.atomic
 def village_delete(*, user, village: Village) -> None:
     Village.objects.editable_by(user).get(pk=village.pk).delete()
