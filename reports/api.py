@@ -1,4 +1,6 @@
 from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -11,6 +13,14 @@ from .sections import get_section, month_end
 class SectionView(APIView):
     """GET /api/v1/sections/NAME/?province=CODE&month=YYYY-MM[&district=CODE]"""
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("province", str, required=True, description="2-digit province code"),
+            OpenApiParameter("month", str, required=True, description="YYYY-MM, C.E. or B.E."),
+            OpenApiParameter("district", str, description="4-digit district code"),
+        ],
+        responses=OpenApiTypes.OBJECT,
+    )
     def get(self, request, name):
         fn = get_section(name)
         if fn is None:

@@ -147,6 +147,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"DimensionEnum": "households.choices.Dimension"},
 }
 
 # Celery: with no broker configured, tasks run in-process (make run needs no Redis).
