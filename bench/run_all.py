@@ -1,0 +1,101 @@
+"""Run every benchmark, write ``bench/out/results.json`` and print a Markdown summary table.
+
+Runs bench_geography, bench_import and bench_make_run.sh in turn, then prints machine info
+and one table row per figure (benchmark, figure, target, pass/fail).
+
+    .venv/bin/python bench/run_all.py [--postgres] [--skip-make-run]
+"""
+
+import argparse
+import json
+import os
+import platform
+import re
+import subprocess
+from datetime import datetime
+from pathlib import Path
+
+import bench_geography
+import bench_import
+
+HERE = Path(__file__).resolve().parent
+
+
+def machine() -> dict:
+    meminfo = Path("/proc/meminfo").read_text()
+    kb = int(re.search(r"MemTotal:\s+(\d+)", meminfo).group(1))
+    return {
+        "nproc": len(os.sched_getaffinity(0)),
+        "memory_gb": round(kb / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "date": datetime.now().astimezone().isoformat(timespec="seconds"),
+    }
+
+
+def make_run() -> dict:
+    proc = subprocess.run(
+        ["bash", str(HERE / "bench_make_run.sh")], capture_output=True, text=True, check=False
+    )
+    print(proc.stdout, end="", flush=True)
+    last = [line for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
+    return json.loads(last[-1].removeprefix("RESULT ")) if last else {"ok": False}
+
+
+def rows(results: dict) -> list[tuple[str, str, str, str]]:
+    """(benchmark, figure, target, pass/fail) for each measured figure."""
+
+    def verdict(ok):
+        return "pass" if ok else "FAIL"
+
+    table = []
+    for backend, runs in results["geography"].items():
+        for key, label in (("first", "first run"), ("rerun", "re-run")):
+            s = runs[key]["seconds"]
+            table.append(
+                (f"load_geography, {backend}, {label}", f"{s:.1f} s", "≤ 30 s", verdict(s <= 30))
+            )
+    imp = results["import"]
+    for backend in ("sqlite", "postgres"):
+        for fmt, runs in imp.get(backend, {}).items():
+            for key, label in (("import", "import"), ("reimport", "re-import")):
+                r = runs[key]
+                ok = r["seconds"] <= 30 and (r["peak_rss_mb"] or 0) <= 400
+                table.append(
+                    (
+                        f"import {imp['rows']} villages, {fmt}, {backend}, {label}",
+                        f"{r['seconds']:.1f} s, {r['peak_rss_mb']:.0f} MB",
+                        "≤ 30 s, ≤ 400 MB",
+                        verdict(ok),
+                    )
+                )
+    if "make_run" in results:
+        mr = results["make_run"]
+        figure = f"{mr['seconds']} s" if mr.get("ok") else "failed"
+        table.append(("make run, fresh clone → first 200", figure, "—", verdict(mr.get("ok"))))
+    return table
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--postgres", action="store_true", help="also run on PostgreSQL")
+    parser.add_argument("--skip-make-run", action="store_true")
+    args = parser.parse_args()
+    pg = ["--postgres"] if args.postgres else []
+    results = {"machine": machine()}
+    results["geography"] = bench_geography.main(pg)
+    results["import"] = bench_import.main(pg)
+    if not args.skip_make_run:
+        results["make_run"] = make_run()
+    (HERE / "out").mkdir(exist_ok=True)
+    (HERE / "out" / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
+
+    m = results["machine"]
+    print(f"\nnproc {m['nproc']}, {m['memory_gb']} GB RAM, Python {m['python']}, {m['date']}\n")
+    print("| benchmark | figure | target | result |\n|---|---|---|---|")
+    for row in rows(results):
+        print("| " + " | ".join(row) + " |")
+    print(f"\nwritten {HERE / 'out' / 'results.json'}")
+
+
+if __name__ == "__main__":
+    main()
