@@ -12,6 +12,8 @@ def navigation(request):
         (_("Home"), reverse("home")),
         (_("Areas"), reverse("area-overview")),
         (_("Villages"), reverse("village-list")),
+        (_("Households"), reverse("household-list")),
+        (_("Progress"), reverse("household-progress")),
     ]
     if user.can_write:
         items.append((_("Import data"), reverse("import-start")))

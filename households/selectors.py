@@ -3,12 +3,12 @@
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 
 from villages.models import District, Province, Subdistrict, Village
 
 from .choices import DIMENSIONS
-from .models import Assistance, Household
+from .models import Assistance, Household, MentorTeam
 
 KPI_HELPED_PCT = Decimal("80")
 
@@ -136,3 +136,25 @@ def _contract_row(row: dict) -> dict:
     }
     out["housing"] = row["housing"]
     return out
+
+
+def household_page(*, user, house_code):
+    """``household_detail`` plus ``can_edit`` (whether the user may change it), in one query."""
+    editable = Household.objects.editable_by(user).filter(pk=OuterRef("pk"))
+    return (
+        Household.objects.visible_to(user)
+        .select_related("village__subdistrict__district__province", "plan__mentor_team")
+        .prefetch_related("failed_indicators__indicator")
+        .annotate(can_edit=Exists(editable))
+        .get(house_code=house_code)
+    )
+
+
+def mentor_team_list(*, user):
+    """Mentor teams the user may see, with how many households (plans) each looks after."""
+    return (
+        MentorTeam.objects.visible_to(user)
+        .select_related("district")
+        .annotate(household_count=Count("plans"))
+        .order_by("district_id", "name")
+    )

@@ -9,10 +9,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.context import attributed
-from villages.models import Village
+from villages.models import District, Village
 
 from .choices import DIMENSIONS, Status
-from .models import Assistance, DevelopmentPlan, Household, MentorTeam, NationalIdReveal
+from .models import (
+    Assistance,
+    AssistancePhoto,
+    DevelopmentPlan,
+    Household,
+    MentorTeam,
+    NationalIdReveal,
+)
 
 # Roles that may see a full national ID (their own area only); others see it masked.
 REVEAL_ROLES = {"district_staff", "provincial_officer", "provincial_admin", "system_admin"}
@@ -151,3 +158,39 @@ def national_id_reveal(*, user, household: Household, source: str = "web") -> st
         raise PermissionDenied
     NationalIdReveal.objects.create(household=household, user=user, source=source)
     return household.national_id
+
+
+MAX_PHOTOS = 3
+
+
+@attributed
+@transaction.atomic
+def assistance_add_photos(*, user, assistance: Assistance, files) -> list[AssistancePhoto]:
+    """Attach photos (already checked to be images) to an assistance record, at most three."""
+    record = Assistance.objects.editable_by(user).filter(pk=assistance.pk).first()
+    if record is None:
+        raise PermissionDenied
+    files = list(files)
+    if record.photos.count() + len(files) > MAX_PHOTOS:
+        raise ValidationError(
+            {"photos": _("At most %(n)s photos per assistance record.") % {"n": MAX_PHOTOS}}
+        )
+    photos = []
+    for upload in files:
+        photo = AssistancePhoto(assistance=record, image=upload)
+        photo.save()
+        photos.append(photo)
+    return photos
+
+
+@attributed
+@transaction.atomic
+def mentor_team_save(*, user, team: MentorTeam) -> MentorTeam:
+    """Create or update a mentor team in a district the user may edit."""
+    if team.pk and not MentorTeam.objects.editable_by(user).filter(pk=team.pk).exists():
+        raise PermissionDenied
+    if not District.objects.editable_by(user).filter(pk=team.district_id).exists():
+        raise ValidationError({"district": _("This district is outside your area.")})
+    team.full_clean()
+    team.save()
+    return team

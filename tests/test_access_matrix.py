@@ -9,6 +9,8 @@ from rest_framework.authtoken.models import Token
 
 from accounts.choices import Role
 from conftest import PASSWORD, make_user
+from households.models import Assistance
+from households.tests.conftest import make_household
 
 ROLES = [
     "district_staff",
@@ -59,6 +61,56 @@ API = [
     ("api district other", "get", "/api/v1/districts/1001/", [404, 404, 404, 200, 200]),
     ("api subdistrict neighbour", "get", "/api/v1/subdistricts/190201/", [404, 200, 200, 200, 200]),
     ("api subdistrict other", "get", "/api/v1/subdistricts/100101/", [404, 404, 404, 200, 200]),
+    ("api household home", "get", "/api/v1/households/19010101001/", [200, 200, 200, 200, 200]),
+    (
+        "api household neighbour",
+        "get",
+        "/api/v1/households/19020101001/",
+        [404, 200, 200, 200, 200],
+    ),
+    ("api household other", "get", "/api/v1/households/10010101001/", [404, 404, 404, 200, 200]),
+    (
+        "api patch household neighbour",
+        "patch",
+        "/api/v1/households/19020101001/",
+        [404, 200, 200, 403, 200],
+    ),
+    (
+        "api reveal ID home",
+        "post",
+        "/api/v1/households/19010101001/national-id/",
+        [200, 200, 200, 403, 200],
+    ),
+    (
+        "api reveal ID other",
+        "post",
+        "/api/v1/households/10010101001/national-id/",
+        [404, 404, 404, 403, 200],
+    ),
+    (
+        "api assistance other",
+        "get",
+        "/api/v1/assistance/{assistance_other}/",
+        [404, 404, 404, 200, 200],
+    ),
+    (
+        "api section province",
+        "get",
+        "/api/v1/sections/households/?province=19&month=2026-11",
+        [200, 200, 200, 200, 200],
+    ),
+    (
+        "api section other province",
+        "get",
+        "/api/v1/sections/households/?province=10&month=2026-11",
+        [404, 404, 404, 200, 200],
+    ),
+    (
+        "api section neighbour district",
+        "get",
+        "/api/v1/sections/households/?province=19&month=2026-11&district=1902",
+        [404, 200, 200, 200, 200],
+    ),
 ]
 
 
@@ -66,7 +118,25 @@ API = [
 def world(users, villages):
     inside = make_user("staff1902", Role.DISTRICT_STAFF, district="1902")
     outside = make_user("staff1001", Role.DISTRICT_STAFF, district="1001")
-    return {"inside": inside.pk, "outside": outside.pk, "village_other": villages["other"].pk}
+    homes = {
+        key: make_household(villages[key], villages[key].code + "001")
+        for key in ("home", "neighbour", "other")
+    }
+    assistance = Assistance.objects.create(
+        household=homes["other"],
+        date="2026-11-01",
+        dimension="income",
+        phase="short",
+        agency="พช.",
+        description="ถุงยังชีพ",
+    )
+    return {
+        "inside": inside.pk,
+        "outside": outside.pk,
+        "village_other": villages["other"].pk,
+        "household_other": homes["other"].house_code,
+        "assistance_other": assistance.pk,
+    }
 
 
 @pytest.mark.parametrize("role_index,role", list(enumerate(ROLES)))
@@ -82,10 +152,12 @@ def test_ui_access(client, users, world, role_index, role, name, method, url, ex
 def test_api_access_with_token(client, users, world, role_index, role, name, method, url, expected):
     token = Token.objects.create(user=users[role])
     kwargs = {"HTTP_AUTHORIZATION": f"Token {token.key}"}
+    url = url.format(**world)
     if method == "patch":
-        response = client.patch(url, {"name": "บ้านใหม่"}, content_type="application/json", **kwargs)
+        body = {"members": 5} if "households" in url else {"name": "บ้านใหม่"}
+        response = client.patch(url, body, content_type="application/json", **kwargs)
     else:
-        response = client.get(url, **kwargs)
+        response = getattr(client, method)(url, **kwargs)
     assert response.status_code == expected[role_index], f"{role} {name}"
 
 

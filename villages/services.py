@@ -122,4 +122,13 @@ def village_update(*, user, village: Village, name: str, kind: str) -> Village:
 @attributed
 @transaction.atomic
 def village_delete(*, user, village: Village) -> None:
-    Village.objects.editable_by(user).get(pk=village.pk).delete()
+    """Delete a village that nothing refers to; one with households must stay."""
+    from django.db.models import ProtectedError
+
+    try:
+        Village.objects.editable_by(user).get(pk=village.pk).delete()
+    except ProtectedError as exc:
+        raise ValidationError(
+            _("Village %(name)s still has %(n)s linked records and cannot be deleted.")
+            % {"name": village, "n": len(exc.protected_objects)}
+        ) from exc

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -114,6 +115,10 @@ def village_edit(request, code):
 @require_POST
 def village_delete(request, code):
     village = get_visible_or_404(Village, request.user, write=True, code=code)
-    services.village_delete(user=request.user, village=village)
+    try:
+        services.village_delete(user=request.user, village=village)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+        return redirect("village-detail", code=village.code)
     messages.success(request, _("Village %(name)s deleted.") % {"name": village})
     return redirect("village-list")

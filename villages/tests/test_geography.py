@@ -96,3 +96,13 @@ def test_export_escapes_formula_cells(client, users):
     text = client.get("/areas/villages/export.csv").content.decode("utf-8-sig")
     assert "'=cmd" in text and "'@SUM" in text
     assert "\n=cmd" not in text
+
+
+def test_village_with_households_cannot_be_deleted(client, users, villages):
+    from households.tests.conftest import make_household
+
+    make_household(villages["home"], "19010101001")
+    client.force_login(users["district_staff"])
+    response = client.post("/areas/villages/19010101/delete/", follow=True)
+    assert "ลบไม่ได้" in response.content.decode()
+    assert Village.objects.filter(code="19010101").exists()

@@ -1,0 +1,121 @@
+"""End-to-end in Chromium: district staff tick three households, record one piece of help for
+all of them, and see the progress page's helped count for that dimension go up."""
+
+import pytest
+
+from conftest import PASSWORD
+from households.models import Assistance, MentorTeam
+from households.tests.conftest import make_household, valid_national_id
+from tests.browser import chromium, login, shot
+
+pytestmark = pytest.mark.browser
+
+HOME_CODES = ["19010101001", "19010101002", "19010101003"]
+NID = valid_national_id("310050012345")
+
+
+@pytest.fixture
+def site(transactional_db, live_server, users, villages):
+    make_household(villages["home"], HOME_CODES[0], dims=("income", "living"), national_id=NID)
+    make_household(villages["home"], HOME_CODES[1], head_name="นางมาลี ศรีสุขสวัสดิ์", dims=("income",))
+    make_household(villages["home"], HOME_CODES[2], source="new", dims=("income", "health"))
+    make_household(villages["home"], "19010101004", dims=("education",))
+    make_household(villages["neighbour"], "19020101001", dims=("income",))
+    MentorTeam.objects.create(name="ทีมพี่เลี้ยงหนองโน", district_id="1901", members="นายก\nนางข")
+    return live_server.url
+
+
+def helped(page, dimension):
+    cell = page.locator(f"[data-testid=progress-total] [data-dim={dimension}-helped]")
+    return int(cell.inner_text().strip())
+
+
+def fits(page, width):
+    return page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+def test_bulk_assistance_moves_progress(site):
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        login(page, site, "staff1901", PASSWORD)
+        page.locator("nav.menu").get_by_role("link", name="ความก้าวหน้า", exact=True).click()
+        page.wait_for_url(f"{site}/households/progress/")
+        before = helped(page, "income")
+        assert before == 0
+
+        page.locator("nav.menu").get_by_role("link", name="ครัวเรือน", exact=True).click()
+        page.wait_for_url(f"{site}/households/")
+        table = page.inner_text("[data-testid=household-table]")
+        assert all(code in table for code in HOME_CODES) and "19020101001" not in table
+        shot(page, "households-list-desktop")
+        for code in HOME_CODES:
+            page.check(f"input[name=house][value='{code}']")
+        page.click("[data-testid=bulk-button]")
+        page.wait_for_url("**/households/assistance/bulk/**")
+        chosen = page.inner_text("[data-testid=chosen-households]")
+        assert all(code in chosen for code in HOME_CODES) and "19010101004" not in chosen
+        page.select_option("#id_dimension", "income")
+        page.select_option("#id_phase", "short")
+        page.fill("#id_agency", "สำนักงานพัฒนาชุมชนอำเภอ")
+        page.fill("#id_description", "ถุงยังชีพ")
+        page.fill("#id_value", "1,500")
+        shot(page, "households-bulk-desktop")
+        page.click("main button[type=submit]")
+        page.wait_for_url(f"{site}/households/")
+        assert "บันทึกการช่วยเหลือให้ 3 ครัวเรือนแล้ว" in page.inner_text(".messages")
+        assert Assistance.objects.filter(dimension="income").count() == 3
+
+        page.goto(f"{site}/households/progress/")
+        assert helped(page, "income") == before + 3
+        assert helped(page, "living") == 0
+        shot(page, "households-progress-desktop")
+        page.goto(f"{site}/households/{HOME_CODES[0]}/")
+        assert "ถุงยังชีพ" in page.inner_text("[data-testid=timeline]")
+        assert "1,500.00" in page.inner_text("[data-testid=timeline]")
+        assert NID not in page.content() and f"-{NID[10:12]}-{NID[12]}" in page.content()
+        shot(page, "households-detail-desktop")
+        page.click("text=แสดงเลขประจำตัวประชาชน")
+        page.wait_for_selector(".nid >> text=" + NID)
+        assert NID in page.inner_text("[data-testid=national-id]")
+        page.goto(f"{site}/households/teams/")
+        assert "3-5" in page.inner_text("[data-testid=team-table]")
+        shot(page, "households-teams-desktop")
+        page.close()
+
+
+PHONE_PAGES = [
+    ("list", "/households/"),
+    ("bulk", "/households/assistance/bulk/?house=19010101001&house=19010101002"),
+    ("progress", "/households/progress/"),
+    ("detail", "/households/19010101001/"),
+    ("form", "/households/new/"),
+    ("plan", "/households/19010101001/plan/"),
+    ("assistance", "/households/19010101001/assistance/new/"),
+    ("teams", "/households/teams/"),
+    ("team-form", "/households/teams/new/"),
+]
+
+
+def test_household_pages_fit_a_phone(site):
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+        login(page, site, "staff1901", PASSWORD)
+        for name, path in PHONE_PAGES:
+            page.goto(f"{site}{path}")
+            shot(page, f"households-{name}-phone")
+            assert fits(page, 390), name
+        # A wrong survey year shows its Thai error and still fits.
+        page.goto(f"{site}/households/new/")
+        page.fill("#id_house_code", "19010101099")
+        page.select_option("#id_village", label="19010101 บ้านหนองโน ต.ปากเพรียว อ.เมืองสระบุรี")
+        page.fill("#id_head_name", "นายทดสอบ ระบบ")
+        page.fill("#id_members", "2")
+        page.fill("#id_income_per_person", "20000")
+        page.fill("#id_survey_year", "2025")
+        page.select_option("#id_source", "new")
+        page.click("main button[type=submit]")
+        page.wait_for_selector(".errorlist")
+        assert "เป็นปี ค.ศ." in page.inner_text("main")
+        shot(page, "households-form-error-phone")
+        assert fits(page, 390)
+        page.close()
