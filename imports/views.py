@@ -37,6 +37,9 @@ def _writer(request):
 def _preview(request, result, resource, file_name, token):
     keys = [c.key for c in resource.columns]
     preview_rows = [[row.get(k) for k in keys] for row in result.preview]
+    # Name each problem's column as the template's header does: "Thai label (key)".
+    labels = {c.key: f"{c.label} ({c.key})" for c in resource.columns}
+    errors = [(e.row, labels.get(e.column, e.column), e.message) for e in result.errors]
     return render(
         request,
         "imports/preview.html",
@@ -46,6 +49,7 @@ def _preview(request, result, resource, file_name, token):
             "file_name": file_name,
             "token": token,
             "preview_rows": preview_rows,
+            "errors": errors,
         },
     )
 

@@ -119,3 +119,73 @@ def test_household_pages_fit_a_phone(site):
         shot(page, "households-form-error-phone")
         assert fits(page, 390)
         page.close()
+
+
+IMPORT_HEADER = (
+    "house_code,village_code,head_name,national_id,members,income_per_person,"
+    "survey_year,source,failed_dimensions,plan_date\n"
+)
+IMPORT_ROWS = [
+    "19010101011,19010101,นายบุญมี ใจงาม,,4,24000,2568,tpmap,income,2569-10-10\n",
+    "19010101012,19010101,นางเพ็ญ ศรีทอง,,3,18000,2568,tpmap,income,\n",
+    '19010101013,19010101,นายทองดี มีแก้ว,,5,15000,2568,new,"income,living",\n',
+]
+
+
+def _upload(page, site, path):
+    page.goto(f"{site}/imports/")
+    page.select_option("#id_resource", "households")
+    page.set_input_files("#id_file", str(path))
+    page.click("main button[type=submit]")
+
+
+def test_import_fix_reimport_then_bulk_help_moves_the_district_table(site, tmp_path):
+    bad = tmp_path / "households.csv"
+    # Row 3 has members 0: the whole file is refused and nothing is written.
+    bad.write_text(
+        IMPORT_HEADER + IMPORT_ROWS[0] + IMPORT_ROWS[1].replace(",3,", ",0,") + IMPORT_ROWS[2]
+    )
+    good = tmp_path / "households-fixed.csv"
+    good.write_text(IMPORT_HEADER + "".join(IMPORT_ROWS))
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        login(page, site, "staff1901", PASSWORD)
+        page.goto(f"{site}/households/progress/?level=province&code=19")
+        row = page.locator("[data-testid=progress-table] tr[data-code='1901']")
+        assert row.locator("td").nth(3).inner_text() == "4"  # households from the fixture
+
+        _upload(page, site, bad)
+        errors = page.inner_text("[data-testid=preview-errors]")
+        assert "3" in errors and "members" in errors and "ต้องไม่น้อยกว่า 1" in errors
+        assert page.locator("text=ยืนยันการนำเข้า").count() == 0
+        shot(page, "import-households-errors-desktop")
+
+        _upload(page, site, good)
+        assert "เพิ่มใหม่ 3" in page.inner_text("[data-testid=preview-ok]")
+        page.click("text=ยืนยันการนำเข้า")
+        assert "นำเข้าเรียบร้อย: เพิ่มใหม่ 3" in page.inner_text(".messages")
+
+        _upload(page, site, good)  # the same file again changes nothing
+        assert "ไม่เปลี่ยนแปลง 3" in page.inner_text("[data-testid=preview-ok]")
+        page.click("text=ยืนยันการนำเข้า")
+        assert "เพิ่มใหม่ 0 แก้ไข 0 ไม่เปลี่ยนแปลง 3" in page.inner_text(".messages")
+
+        page.goto(f"{site}/households/?q=1901010101")
+        for code in ("19010101011", "19010101012", "19010101013"):
+            page.check(f"input[name=house][value='{code}']")
+        page.click("[data-testid=bulk-button]")
+        page.select_option("#id_dimension", "income")
+        page.select_option("#id_phase", "long")
+        page.fill("#id_agency", "สำนักงานพัฒนาชุมชนอำเภอ")
+        page.fill("#id_description", "ส่งเสริมอาชีพเลี้ยงไก่ไข่")
+        page.click("main button[type=submit]")
+        assert "3" in page.inner_text(".messages")
+
+        page.goto(f"{site}/households/progress/?level=province&code=19")
+        row = page.locator("[data-testid=progress-table] tr[data-code='1901']")
+        cells = row.locator("td")
+        assert cells.nth(3).inner_text() == "7"  # total households
+        assert cells.nth(4).inner_text() == "1"  # with a plan (the imported plan date)
+        assert row.locator("[data-dim=income-helped]").inner_text() == "3"
+        shot(page, "progress-after-import-desktop")
+        page.close()
