@@ -47,3 +47,16 @@ class AreaScopedReadOnlyViewSet(AreaScopedViewSet):
 
 
 router = routers.DefaultRouter()
+
+
+def json_safe(value):
+    """Decimals as JSON numbers (percentages and money are already rounded to 2 places)."""
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    return value

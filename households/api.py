@@ -1,14 +1,18 @@
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 
-from cdd.api import AreaScopedViewSet, router
-from villages.models import Village
+from cdd.api import AreaScopedViewSet, json_safe, router
+from cdd.thai import parse_thai_date
+from villages.models import District, Province, Subdistrict, Village
 
-from . import services
+from . import selectors, services
 from .choices import DIMENSIONS, Dimension
 from .models import Assistance, Household
 
@@ -85,6 +89,46 @@ class HouseholdViewSet(AreaScopedViewSet):
 
     def perform_update(self, serializer):
         self._save(serializer, serializer.instance)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "level", str, description="province, district, subdistrict or village"
+            ),
+            OpenApiParameter("code", str, description="official code of that area"),
+            OpenApiParameter(
+                "as_of", str, description="date, YYYY-MM-DD (C.E. or B.E.); today if absent"
+            ),
+        ],
+        responses=OpenApiTypes.OBJECT,
+    )
+    @action(detail=False, methods=["get"])
+    def progress(self, request):
+        """Progress figures per child area of any area, as of a date (same selector as the page)."""
+        level = request.query_params.get("level") or None
+        code = request.query_params.get("code") or None
+        models = {
+            "province": Province,
+            "district": District,
+            "subdistrict": Subdistrict,
+            "village": Village,
+        }
+        if level is not None and level not in models:
+            raise ValidationError({"level": ["province, district, subdistrict or village"]})
+        if level and not models[level].objects.visible_to(request.user).filter(code=code).exists():
+            raise NotFound()
+        if level is None and not request.user.sees_everything:
+            raise ValidationError({"level": ["required for your role"]})
+        try:
+            as_of = (
+                parse_thai_date(request.query_params["as_of"])
+                if request.query_params.get("as_of")
+                else timezone.localdate()
+            )
+        except ValueError as exc:
+            raise ValidationError({"as_of": [str(exc)]}) from exc
+        data = selectors.household_progress(user=request.user, as_of=as_of, level=level, code=code)
+        return Response(json_safe(data))
 
     @action(detail=True, methods=["post"], url_path="national-id")
     def national_id(self, request, house_code=None):

@@ -4,6 +4,9 @@ Expected: inside the area 200; outside 404 (the record does not exist for them);
 not allowed for the role (read-only Department, user management by non-admins) 403.
 """
 
+import io
+
+import openpyxl
 import pytest
 from rest_framework.authtoken.models import Token
 
@@ -42,6 +45,36 @@ UI = [
         "/history/villages/village/{village_other}/",
         [404, 404, 404, 200, 200],
     ),
+    ("household home", "get", "/households/19010101001/", [200, 200, 200, 200, 200]),
+    ("household neighbour", "get", "/households/19020101001/", [404, 200, 200, 200, 200]),
+    ("household other", "get", "/households/10010101001/", [404, 404, 404, 200, 200]),
+    ("edit household neighbour", "get", "/households/19020101001/edit/", [404, 200, 200, 403, 200]),
+    ("plan household other", "get", "/households/10010101001/plan/", [404, 404, 404, 403, 200]),
+    (
+        "help household other",
+        "get",
+        "/households/10010101001/assistance/new/",
+        [404, 404, 404, 403, 200],
+    ),
+    (
+        "reveal ID neighbour",
+        "post",
+        "/households/19020101001/national-id/",
+        [404, 200, 200, 403, 200],
+    ),
+    (
+        "progress other province",
+        "get",
+        "/households/progress/?level=province&code=10",
+        [404, 404, 404, 200, 200],
+    ),
+    (
+        "progress neighbour district",
+        "get",
+        "/households/progress/?level=district&code=1902",
+        [404, 200, 200, 200, 200],
+    ),
+    ("import page", "get", "/imports/", [200, 200, 200, 403, 200]),
 ]
 API = [
     ("api village home", "get", "/api/v1/villages/19010101/", [200, 200, 200, 200, 200]),
@@ -145,6 +178,23 @@ def test_ui_access(client, users, world, role_index, role, name, method, url, ex
     client.force_login(users[role])
     response = getattr(client, method)(url.format(**world))
     assert response.status_code == expected[role_index], f"{role} {name}"
+
+
+@pytest.mark.parametrize(
+    "role,visible",
+    [
+        ("district_staff", {"19010101001"}),
+        ("provincial_officer", {"19010101001", "19020101001"}),
+        ("department_viewer", {"19010101001", "19020101001", "10010101001"}),
+    ],
+)
+def test_household_list_and_export_show_only_the_area(client, users, world, role, visible):
+    client.force_login(users[role])
+    page = client.get("/households/").content.decode()
+    everything = {"19010101001", "19020101001", "10010101001"}
+    assert {c for c in everything if c in page} == visible
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get("/households/export.xlsx").content)).active
+    assert {row[0] for row in sheet.iter_rows(min_row=2, values_only=True)} == visible
 
 
 @pytest.mark.parametrize("role_index,role", list(enumerate(ROLES)))

@@ -125,3 +125,25 @@ def test_households_section_over_the_api(client, users, households):
         ).status_code
         == 404
     )
+
+
+def test_progress_for_any_area_over_the_api(client, users, households):
+    auth = api(client, users["provincial_officer"])
+    data = client.get(
+        "/api/v1/households/progress/?level=district&code=1901&as_of=2569-11-30", **auth
+    ).json()
+    assert data["level"] == "subdistrict"
+    assert data["total"]["total"] == 2 and data["total"]["dimensions"]["income"]["failing"] == 1
+    assert data["rows"][0]["code"] == "190101" and data["rows"][0]["total"] == 2
+    village = client.get("/api/v1/households/progress/?level=village&code=19010101", **auth).json()
+    assert village["total"]["total"] == 2
+    assert (
+        client.get("/api/v1/households/progress/?level=district&code=1001", **auth).status_code
+        == 404
+    )
+    staff = api(client, users["district_staff"])
+    assert (
+        client.get("/api/v1/households/progress/?level=district&code=1902", **staff).status_code
+        == 404
+    )
+    assert client.get("/api/v1/households/progress/", **staff).status_code == 400
