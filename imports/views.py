@@ -1,6 +1,7 @@
 """Browser import: pick a resource, download its template, upload, preview, confirm."""
 
 import secrets
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -22,9 +23,17 @@ from .forms import UploadForm
 SESSION_KEY = "pending_import"
 
 
+PENDING_MAX_AGE = 24 * 3600
+
+
 def _pending_dir() -> Path:
+    """Uploaded files waiting for confirmation; ones abandoned for a day are removed."""
     path = Path(settings.MEDIA_ROOT) / "pending-imports"
     path.mkdir(parents=True, exist_ok=True)
+    cutoff = time.time() - PENDING_MAX_AGE
+    for old in path.iterdir():
+        if old.stat().st_mtime < cutoff:
+            old.unlink(missing_ok=True)
     return path
 
 

@@ -49,3 +49,21 @@ def test_preview_lists_row_errors_and_confirm_is_impossible(client, users):
 def test_read_only_roles_cannot_import(client, users):
     client.force_login(users["department_viewer"])
     assert client.get("/imports/").status_code == 403
+
+
+def test_abandoned_previews_are_cleaned_up(client, users, settings, tmp_path):
+    import os
+    import time
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    pending = tmp_path / "pending-imports"
+    pending.mkdir()
+    stale = pending / "abandoned"
+    stale.write_bytes(b"x")
+    old = time.time() - 2 * 24 * 3600
+    os.utime(stale, (old, old))
+    client.force_login(users["district_staff"])
+    upload = SimpleUploadedFile("v.csv", "code,name\n19010101,บ้านดี\n".encode())
+    client.post("/imports/", {"resource": "villages", "file": upload})
+    assert not stale.exists()
+    assert len(list(pending.iterdir())) == 1  # the new preview's file
