@@ -1,10 +1,58 @@
 """Writing audit entries for bulk changes, where model signals do not fire."""
 
+import csv
+import io
+import json
+
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.utils import timezone
 
 from .context import current
 from .models import AuditEntry
 from .registry import diff, snapshot
+
+COLUMNS = [
+    "at",
+    "actor_id",
+    "source",
+    "action",
+    "content_type_id",
+    "object_pk",
+    "object_repr",
+    "before",
+    "after",
+    "batch_id",
+]
+
+
+def _copy(rows):
+    """PostgreSQL COPY: about five times faster than INSERTs for the tens of thousands of
+    entries a large import writes, and no model instances are built."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows:
+        writer.writerow(["" if v is None else v for v in row])
+    buffer.seek(0)
+    table = AuditEntry._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.cursor.copy_expert(
+            f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN WITH (FORMAT csv, NULL '')", buffer
+        )
+
+
+def _insert(rows):
+    AuditEntry.objects.bulk_create(
+        [
+            AuditEntry(
+                **{
+                    c: (json.loads(v) if c in ("before", "after") and v else v)
+                    for c, v in zip(COLUMNS, row, strict=True)
+                }
+            )
+            for row in rows
+        ]
+    )
 
 
 def record_bulk(model, changes, *, batch_size=2000):
@@ -13,31 +61,36 @@ def record_bulk(model, changes, *, batch_size=2000):
     ``changes`` yields ``(action, instance, before_snapshot)``; for creates the before is None.
     """
     actor = current()
-    ct = ContentType.objects.get_for_model(model)
+    ct_id = ContentType.objects.get_for_model(model).pk
     user = actor.user
-    entries = []
+    user_id = user.pk if user else None
+    batch_id = actor.batch.pk if actor.batch else None
+    now = timezone.now()
+    write = _copy if connection.vendor == "postgresql" else _insert
+    rows = []
     for action, instance, before in changes:
         after = snapshot(instance)
         if action == "update":
             before, after = diff(before, after)
-        entries.append(
-            AuditEntry(
-                actor=user,
-                source=actor.source,
-                action=action,
-                content_type=ct,
-                object_pk=str(instance.pk),
-                object_repr=str(instance)[:255],
-                before=before,
-                after=after,
-                batch=actor.batch,
-            )
+        rows.append(
+            [
+                now,
+                user_id,
+                actor.source,
+                action,
+                ct_id,
+                str(instance.pk),
+                str(instance)[:255],
+                json.dumps(before, ensure_ascii=False) if before is not None else None,
+                json.dumps(after, ensure_ascii=False) if after is not None else None,
+                batch_id,
+            ]
         )
-        if len(entries) >= batch_size:
-            AuditEntry.objects.bulk_create(entries)
-            entries = []
-    if entries:
-        AuditEntry.objects.bulk_create(entries)
+        if len(rows) >= batch_size:
+            write(rows)
+            rows = []
+    if rows:
+        write(rows)
 
 
 def history_for(instance):

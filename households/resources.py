@@ -16,6 +16,7 @@ from .services import refresh_helped
 from .validators import national_id_is_valid
 
 CHUNK = 5000
+SAVE_CHUNK = 2000
 HOUSEHOLD_FIELDS = [
     "village_id",
     "subdistrict_id",
@@ -74,10 +75,13 @@ class HouseholdResource(Resource):
 
     def prepare(self, user, rows):
         villages, allowed = _villages(user)
-        existing = {}
+        existing = {}  # house code -> village id, for the "already in another village" check
         for chunk in _in_chunks(r["house_code"] for r in rows):
-            for h in Household.objects.filter(house_code__in=chunk).select_related("plan"):
-                existing[h.house_code] = h
+            existing.update(
+                Household.objects.filter(house_code__in=chunk).values_list(
+                    "house_code", "village_id"
+                )
+            )
         return {
             "villages": villages,
             "allowed": allowed,
@@ -104,8 +108,8 @@ class HouseholdResource(Resource):
                 )
             )
         else:
-            existing = ctx["existing"].get(row["house_code"])
-            if existing is not None and existing.village_id != village[0]:
+            existing_village = ctx["existing"].get(row["house_code"])
+            if existing_village is not None and existing_village != village[0]:
                 errors.append(
                     RowError(
                         number,
@@ -124,6 +128,21 @@ class HouseholdResource(Resource):
             )
 
     def save(self, ctx, rows, *, write):
+        # Chunks keep memory flat: each chunk's model instances and audit rows are freed
+        # before the next chunk is built.
+        created = unchanged = 0
+        for i in range(0, len(rows), SAVE_CHUNK):
+            c, u = self._save_chunk(ctx, rows[i : i + SAVE_CHUNK], write=write)
+            created, unchanged = created + c, unchanged + u
+        # A row counts as updated when its household or only its plan date changed.
+        return created, len(rows) - created - unchanged, unchanged
+
+    def _save_chunk(self, ctx, rows, *, write):
+        existing = {}
+        codes = [r["house_code"] for r in rows if r["house_code"] in ctx["existing"]]
+        if codes:
+            existing = Household.objects.filter(house_code__in=codes).select_related("plan")
+            existing = {h.house_code: h for h in existing}
         created, updated, changes = [], [], []
         plans_new, plans_changed, plan_changes = [], [], []
         unchanged = 0
@@ -142,7 +161,7 @@ class HouseholdResource(Resource):
                 "source": row["source"],
                 **{f"fails_{d}": d in row["failed_dimensions"] for d in DIMENSIONS},
             }
-            obj = ctx["existing"].get(row["house_code"])
+            obj = existing.get(row["house_code"])
             touched = False
             if obj is None:
                 obj = Household(house_code=row["house_code"], **values)
@@ -174,18 +193,17 @@ class HouseholdResource(Resource):
             now = timezone.now()
             for obj in created:
                 obj.created_at = obj.updated_at = now
-            Household.objects.bulk_create(created, batch_size=2000)
-            Household.objects.bulk_update(updated, HOUSEHOLD_FIELDS, batch_size=2000)
+            Household.objects.bulk_create(created, batch_size=SAVE_CHUNK)
+            Household.objects.bulk_update(updated, HOUSEHOLD_FIELDS, batch_size=SAVE_CHUNK)
             record_bulk(Household, changes)
             plans = [DevelopmentPlan(household=h, made_on=d) for h, d in plans_new]
-            DevelopmentPlan.objects.bulk_create(plans, batch_size=2000)
-            DevelopmentPlan.objects.bulk_update(plans_changed, ["made_on"], batch_size=2000)
+            DevelopmentPlan.objects.bulk_create(plans, batch_size=SAVE_CHUNK)
+            DevelopmentPlan.objects.bulk_update(plans_changed, ["made_on"], batch_size=SAVE_CHUNK)
             record_bulk(DevelopmentPlan, [("create", p, None) for p in plans] + plan_changes)
             Household.objects.filter(
                 pk__in=[h.pk for h, _d in plans_new], status=Status.TARGET
             ).update(status=Status.HAS_PLAN)
-        # A row counts as updated when its household or only its plan date changed.
-        return len(created), len(rows) - len(created) - unchanged, unchanged
+        return len(created), unchanged
 
 
 @register
