@@ -50,13 +50,24 @@ class Database:
             subprocess.run(["dropdb", *PG, "--if-exists", self.pg_name], check=True, env=quiet)
 
 
-def manage(db: Database, *args: str, check: bool = True) -> dict:
-    """Run ``manage.py ARGS`` on ``db``; return wall seconds, peak RSS (MB), exit code, output."""
+def manage(
+    db: Database,
+    *args: str,
+    check: bool = True,
+    settings: str = "cdd.settings.local",
+    extra_env: dict | None = None,
+) -> dict:
+    """Run ``manage.py ARGS`` on ``db``; return wall seconds, peak RSS (MB), exit code, output.
+
+    ``settings`` is the DJANGO_SETTINGS_MODULE (``cdd.settings.local``, DEBUG on, by default);
+    ``extra_env`` adds environment variables (e.g. SECRET_KEY for the production settings).
+    """
     env = dict(
         os.environ,
         DATABASE_URL=db.url,
-        DJANGO_SETTINGS_MODULE="cdd.settings.local",
+        DJANGO_SETTINGS_MODULE=settings,
         CELERY_BROKER_URL="",
+        **(extra_env or {}),
     )
     with tempfile.NamedTemporaryFile("r", suffix=".time") as rusage:
         if os.path.exists(TIME):

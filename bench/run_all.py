@@ -1,9 +1,12 @@
 """Run every benchmark, write ``bench/out/results.json`` and print a Markdown summary table.
 
-Runs bench_geography, bench_import and bench_make_run.sh in turn, then prints machine info
-and one table row per figure (benchmark, figure, target, pass/fail).
+Runs bench_geography, bench_import and bench_make_run.sh in turn (with ``--households`` also
+bench_households.py, PostgreSQL only, about 6 minutes), then prints machine info and one table
+row per figure (benchmark, figure, target, pass/fail). The figures are merged into
+``bench/out/results.json``: keys this run did not produce (e.g. ``make_run`` with
+``--skip-make-run``) keep their earlier values.
 
-    .venv/bin/python bench/run_all.py [--postgres] [--skip-make-run]
+    .venv/bin/python bench/run_all.py [--postgres] [--skip-make-run] [--households]
 """
 
 import argparse
@@ -16,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 import bench_geography
+import bench_households
 import bench_import
 
 HERE = Path(__file__).resolve().parent
@@ -72,6 +76,8 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
         mr = results["make_run"]
         figure = f"{mr['seconds']} s" if mr.get("ok") else "failed"
         table.append(("make run, fresh clone → first 200", figure, "—", verdict(mr.get("ok"))))
+    if "households" in results:
+        table += bench_households.rows(results["households"])
     return table
 
 
@@ -79,6 +85,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--postgres", action="store_true", help="also run on PostgreSQL")
     parser.add_argument("--skip-make-run", action="store_true")
+    parser.add_argument(
+        "--households", action="store_true", help="also run bench_households.py (PostgreSQL)"
+    )
     args = parser.parse_args()
     pg = ["--postgres"] if args.postgres else []
     results = {"machine": machine()}
@@ -86,8 +95,12 @@ def main():
     results["import"] = bench_import.main(pg)
     if not args.skip_make_run:
         results["make_run"] = make_run()
-    (HERE / "out").mkdir(exist_ok=True)
-    (HERE / "out" / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    if args.households:
+        results["households"] = bench_households.main(["--no-merge"])
+    out = HERE / "out" / "results.json"
+    out.parent.mkdir(exist_ok=True)
+    previous = json.loads(out.read_text()) if out.exists() else {}
+    out.write_text(json.dumps({**previous, **results}, indent=2, ensure_ascii=False))
 
     m = results["machine"]
     print(f"\nnproc {m['nproc']}, {m['memory_gb']} GB RAM, Python {m['python']}, {m['date']}\n")
