@@ -14,6 +14,7 @@ def navigation(request):
         (_("Villages"), reverse("village-list")),
         (_("Households"), reverse("household-list")),
         (_("Progress"), reverse("household-progress")),
+        (_("Community funds"), reverse("wdf-figures")),
     ]
     if user.can_write:
         items.append((_("Import data"), reverse("import-start")))

@@ -68,4 +68,8 @@ def load_demo(*, villages_per_subdistrict=4) -> dict:
                     new.append(Village(code=code, subdistrict=sub, name=name))
         for village in new:
             village.save()
-    return {"users": users, "villages_created": len(new)}
+    from funds.demo import load_funds_demo
+
+    admin = next(u for u in users if u.role == Role.SYSTEM_ADMIN)
+    contracts = load_funds_demo(admin, DEMO_PROVINCE)
+    return {"users": users, "villages_created": len(new), "wdf_contracts": contracts}

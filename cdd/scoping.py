@@ -58,6 +58,9 @@ class AreaQuerySet(models.QuerySet):
         role = _role(user)
         if role is None or role == Role.DEPARTMENT_VIEWER:
             return self.none()
+        if role == Role.DISTRICT_STAFF and "district" not in self.area_lookups:
+            # Province-level rows (budget lines, relief rounds): district staff only read them.
+            return self.none()
         return self.visible_to(user)
 
 

@@ -3,7 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-import households.api  # noqa: F401  (registers its routes)
+import funds.api  # noqa: F401  (registers its routes)
+import households.api  # noqa: F401
 import villages.api  # noqa: F401
 from cdd.api import router
 from reports.api import SectionView
@@ -23,6 +24,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("areas/", include("villages.urls")),
     path("households/", include("households.urls")),
+    path("funds/", include("funds.urls")),
     path("users/", include("accounts.urls")),
     path("imports/", include("imports.urls")),
     path("history/", include("audit.urls")),

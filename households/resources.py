@@ -2,7 +2,7 @@
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from audit.registry import snapshot
 from audit.services import record_bulk
@@ -50,27 +50,33 @@ def _villages(user):
 @register
 class HouseholdResource(Resource):
     name = "households"
-    label = _l("Target households")
+    label = gettext_lazy("Target households")
     model = Household
     key = "house_code"
     columns = [
-        Column("house_code", _l("House code"), parsers.digits(11)),
-        Column("village_code", _l("Village code"), parsers.digits(8)),
-        Column("head_name", _l("Head of household"), parsers.text(200)),
-        Column("national_id", _l("National ID"), parsers.digits(13), required=False, default=""),
-        Column("members", _l("Members"), parsers.integer(min_value=1, max_value=99)),
-        Column("income_per_person", _l("Income per person per year"), parsers.baht()),
-        Column("survey_year", _l("Survey year (B.E.)"), parsers.be_year),
-        Column("source", _l("Source"), parsers.choice(Source)),
+        Column("house_code", gettext_lazy("House code"), parsers.digits(11)),
+        Column("village_code", gettext_lazy("Village code"), parsers.digits(8)),
+        Column("head_name", gettext_lazy("Head of household"), parsers.text(200)),
+        Column(
+            "national_id",
+            gettext_lazy("National ID"),
+            parsers.digits(13),
+            required=False,
+            default="",
+        ),
+        Column("members", gettext_lazy("Members"), parsers.integer(min_value=1, max_value=99)),
+        Column("income_per_person", gettext_lazy("Income per person per year"), parsers.baht()),
+        Column("survey_year", gettext_lazy("Survey year (B.E.)"), parsers.be_year),
+        Column("source", gettext_lazy("Source"), parsers.choice(Source)),
         Column(
             "failed_dimensions",
-            _l("Failed dimensions"),
+            gettext_lazy("Failed dimensions"),
             parsers.choice_list(Dimension),
             required=False,
             default=[],
-            help=_l("Comma list of health, living, education, income, public_services"),
+            help=gettext_lazy("Comma list of health, living, education, income, public_services"),
         ),
-        Column("plan_date", _l("Plan date"), parsers.a_date, required=False),
+        Column("plan_date", gettext_lazy("Plan date"), parsers.a_date, required=False),
     ]
 
     def prepare(self, user, rows):
@@ -209,17 +215,17 @@ class HouseholdResource(Resource):
 @register
 class AssistanceResource(Resource):
     name = "assistance"
-    label = _l("Assistance given")
+    label = gettext_lazy("Assistance given")
     model = Assistance
     key = None
     columns = [
-        Column("house_code", _l("House code"), parsers.digits(11)),
-        Column("date", _l("Date"), parsers.a_date),
-        Column("dimension", _l("Dimension"), parsers.choice(Dimension)),
-        Column("phase", _l("Phase"), parsers.choice(Phase)),
-        Column("agency", _l("Agency"), parsers.text(200)),
-        Column("description", _l("What was given"), parsers.text(500)),
-        Column("value", _l("Value (baht)"), parsers.baht(), required=False),
+        Column("house_code", gettext_lazy("House code"), parsers.digits(11)),
+        Column("date", gettext_lazy("Date"), parsers.a_date),
+        Column("dimension", gettext_lazy("Dimension"), parsers.choice(Dimension)),
+        Column("phase", gettext_lazy("Phase"), parsers.choice(Phase)),
+        Column("agency", gettext_lazy("Agency"), parsers.text(200)),
+        Column("description", gettext_lazy("What was given"), parsers.text(500)),
+        Column("value", gettext_lazy("Value (baht)"), parsers.baht(), required=False),
     ]
 
     @staticmethod
@@ -316,16 +322,18 @@ class IndicatorResource(Resource):
     """A จปฐ. indicator edition: one row per numbered indicator and its dimension."""
 
     name = "indicators"
-    label = _l("BMN indicator edition")
+    label = gettext_lazy("BMN indicator edition")
     model = Indicator
     key = None
     columns = [
-        Column("edition", _l("Edition"), parsers.text(100)),
-        Column("first_year", _l("First survey year (B.E.)"), parsers.be_year),
-        Column("last_year", _l("Last survey year (B.E.)"), parsers.be_year),
-        Column("number", _l("Indicator number"), parsers.integer(min_value=1, max_value=200)),
-        Column("text", _l("Indicator"), parsers.text(300)),
-        Column("dimension", _l("Dimension"), parsers.choice(Dimension)),
+        Column("edition", gettext_lazy("Edition"), parsers.text(100)),
+        Column("first_year", gettext_lazy("First survey year (B.E.)"), parsers.be_year),
+        Column("last_year", gettext_lazy("Last survey year (B.E.)"), parsers.be_year),
+        Column(
+            "number", gettext_lazy("Indicator number"), parsers.integer(min_value=1, max_value=200)
+        ),
+        Column("text", gettext_lazy("Indicator"), parsers.text(300)),
+        Column("dimension", gettext_lazy("Dimension"), parsers.choice(Dimension)),
     ]
 
     def prepare(self, user, rows):

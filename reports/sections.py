@@ -37,3 +37,17 @@ def households(*, user, province, as_of, district=None):
     from households.selectors import households_section
 
     return households_section(user=user, province=province, as_of=as_of, district=district)
+
+
+@section("wdf")
+def wdf(*, user, province, as_of, district=None):
+    from funds.selectors import wdf_section
+
+    return wdf_section(user=user, province=province, as_of=as_of, district=district)
+
+
+@section("kkj")
+def kkj(*, user, province, as_of, district=None):
+    from funds.selectors import kkj_section
+
+    return kkj_section(user=user, province=province, as_of=as_of, district=district)

@@ -5,6 +5,7 @@ not allowed for the role (read-only Department, user management by non-admins) 4
 """
 
 import io
+from datetime import date
 
 import openpyxl
 import pytest
@@ -12,6 +13,9 @@ from rest_framework.authtoken.models import Token
 
 from accounts.choices import Role
 from conftest import PASSWORD, make_user
+from funds.models import BudgetLine, KkjFund
+from funds.services import kkj_fund_save
+from funds.tests.conftest import make_loan, pay
 from households.models import Assistance
 from households.tests.conftest import make_household
 
@@ -75,6 +79,40 @@ UI = [
         [404, 200, 200, 200, 200],
     ),
     ("import page", "get", "/imports/", [200, 200, 200, 403, 200]),
+    ("wdf figures", "get", "/funds/wdf/", [200, 200, 200, 200, 200]),
+    ("wdf loan home", "get", "/funds/wdf/loans/{loan_home}/", [200, 200, 200, 200, 200]),
+    ("wdf loan neighbour", "get", "/funds/wdf/loans/{loan_neighbour}/", [404, 200, 200, 200, 200]),
+    ("wdf loan other", "get", "/funds/wdf/loans/{loan_other}/", [404, 404, 404, 200, 200]),
+    (
+        "edit wdf loan neighbour",
+        "get",
+        "/funds/wdf/loans/{loan_neighbour}/edit/",
+        [404, 200, 200, 403, 200],
+    ),
+    (
+        "restructure wdf loan other",
+        "get",
+        "/funds/wdf/loans/{loan_other}/restructure/",
+        [404, 404, 404, 403, 200],
+    ),
+    ("payment batch", "get", "/funds/wdf/payments/batch/", [200, 200, 200, 403, 200]),
+    ("kkj fund neighbour", "get", "/funds/kkj/{kkj_neighbour}/", [404, 200, 200, 200, 200]),
+    ("kkj fund other", "get", "/funds/kkj/{kkj_other}/", [404, 404, 404, 200, 200]),
+    ("edit kkj fund other", "get", "/funds/kkj/{kkj_other}/edit/", [404, 404, 404, 403, 200]),
+    ("budget line home", "get", "/funds/budget/{budget_home}/", [200, 200, 200, 200, 200]),
+    ("budget line other", "get", "/funds/budget/{budget_other}/", [404, 404, 404, 200, 200]),
+    (
+        "edit budget line home",
+        "get",
+        "/funds/budget/{budget_home}/edit/",
+        [403, 200, 200, 403, 200],
+    ),
+    (
+        "history wdf loan other",
+        "get",
+        "/history/funds/wdfloan/{loan_other}/",
+        [404, 404, 404, 200, 200],
+    ),
 ]
 API = [
     ("api village home", "get", "/api/v1/villages/19010101/", [200, 200, 200, 200, 200]),
@@ -144,7 +182,67 @@ API = [
         "/api/v1/sections/households/?province=19&month=2026-11&district=1902",
         [404, 200, 200, 200, 200],
     ),
+    ("api wdf loan home", "get", "/api/v1/wdf_loans/{loan_home}/", [200, 200, 200, 200, 200]),
+    (
+        "api wdf loan neighbour",
+        "get",
+        "/api/v1/wdf_loans/{loan_neighbour}/",
+        [404, 200, 200, 200, 200],
+    ),
+    ("api wdf loan other", "get", "/api/v1/wdf_loans/{loan_other}/", [404, 404, 404, 200, 200]),
+    (
+        "api patch wdf loan neighbour",
+        "patch",
+        "/api/v1/wdf_loans/{loan_neighbour}/",
+        [404, 200, 200, 403, 200],
+    ),
+    (
+        "api wdf payment other",
+        "get",
+        "/api/v1/wdf_payments/{payment_other}/",
+        [404, 404, 404, 200, 200],
+    ),
+    ("api kkj fund other", "get", "/api/v1/kkj_funds/10010101/", [404, 404, 404, 200, 200]),
+    (
+        "api patch kkj fund neighbour",
+        "patch",
+        "/api/v1/kkj_funds/19020101/",
+        [404, 200, 200, 403, 200],
+    ),
+    ("api budget home", "get", "/api/v1/wdf_budget/{budget_home}/", [200, 200, 200, 200, 200]),
+    (
+        "api patch budget home",
+        "patch",
+        "/api/v1/wdf_budget/{budget_home}/",
+        [404, 200, 200, 403, 200],
+    ),
+    ("api budget other", "get", "/api/v1/wdf_budget/{budget_other}/", [404, 404, 404, 200, 200]),
+    (
+        "api wdf figures other province",
+        "get",
+        "/api/v1/wdf_loans/figures/?level=province&code=10",
+        [404, 404, 404, 200, 200],
+    ),
+    (
+        "api section wdf other province",
+        "get",
+        "/api/v1/sections/wdf/?province=10&month=2026-11",
+        [404, 404, 404, 200, 200],
+    ),
+    (
+        "api section kkj neighbour district",
+        "get",
+        "/api/v1/sections/kkj/?province=19&month=2026-11&district=1902",
+        [404, 200, 200, 200, 200],
+    ),
 ]
+
+PATCH_BODIES = {
+    "households": {"members": 5},
+    "wdf_loans": {"borrower_name": "นางใหม่ ใจดี"},
+    "kkj_funds": {"governance_level": 2},
+    "wdf_budget": {"allocated": "1000.00"},
+}
 
 
 @pytest.fixture
@@ -163,13 +261,35 @@ def world(users, villages):
         agency="พช.",
         description="ถุงยังชีพ",
     )
+    funds = _funds(users["system_admin"], villages)
     return {
+        **funds,
         "inside": inside.pk,
         "outside": outside.pk,
         "village_other": villages["other"].pk,
         "household_other": homes["other"].house_code,
         "assistance_other": assistance.pk,
     }
+
+
+def _funds(admin, villages):
+    """A WDF contract with a payment in each district, a กข.คจ. fund per village, and a
+    budget line in each province."""
+    out = {}
+    for key, district in (("home", "1901"), ("neighbour", "1902"), ("other", "1001")):
+        loan = make_loan(
+            admin, f"{key}-1", "10000", "2025-01-01", 2, "2025-07-01", district=district
+        )
+        out[f"loan_{key}"] = loan.pk
+        out[f"payment_{key}"] = pay(admin, loan, "2025-07-01", "100").pk
+        fund = KkjFund(capital=100000, governance_level=2, assessed_on=date(2025, 9, 1))
+        out[f"kkj_{key}"] = kkj_fund_save(user=admin, fund=fund, village=villages[key]).pk
+    for key, province in (("home", "19"), ("other", "10")):
+        line = BudgetLine.objects.create(
+            province_id=province, fiscal_year=2569, kind="revolving", allocated=1000
+        )
+        out[f"budget_{key}"] = line.pk
+    return out
 
 
 @pytest.mark.parametrize("role_index,role", list(enumerate(ROLES)))
@@ -204,7 +324,7 @@ def test_api_access_with_token(client, users, world, role_index, role, name, met
     kwargs = {"HTTP_AUTHORIZATION": f"Token {token.key}"}
     url = url.format(**world)
     if method == "patch":
-        body = {"members": 5} if "households" in url else {"name": "บ้านใหม่"}
+        body = next((b for key, b in PATCH_BODIES.items() if f"/{key}/" in url), {"name": "บ้านใหม่"})
         response = client.patch(url, body, content_type="application/json", **kwargs)
     else:
         response = getattr(client, method)(url, **kwargs)

@@ -1,7 +1,7 @@
 """Import resource for villages (CONTRACT: `import_data villages FILE`)."""
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from audit.registry import snapshot
 from audit.services import record_bulk
@@ -17,20 +17,20 @@ CHUNK = 5000
 @register
 class VillageResource(Resource):
     name = "villages"
-    label = _l("Villages")
+    label = gettext_lazy("Villages")
     model = Village
     key = "code"
     columns = [
         Column(
             "code",
-            _l("Village code"),
+            gettext_lazy("Village code"),
             parsers.digits(8),
-            help=_l("8 digits: subdistrict + village no."),
+            help=gettext_lazy("8 digits: subdistrict + village no."),
         ),
-        Column("name", _l("Village name"), parsers.text(150)),
+        Column("name", gettext_lazy("Village name"), parsers.text(150)),
         Column(
             "kind",
-            _l("Kind"),
+            gettext_lazy("Kind"),
             parsers.choice(VillageKind),
             required=False,
             default=VillageKind.VILLAGE,

@@ -1,0 +1,543 @@
+"""Reads of the community-fund ledgers: WDF debt figures as of a date, the follow-up list,
+budget lines and กข.คจ. totals. The monthly report's `wdf` and `kkj` sections come from here.
+
+How the WDF figures are computed (CONTRACT.md, `wdf_loans`), for a contract on date D:
+
+- the schedule in force on D is the revision whose period covers D (``valid_from <= D <
+  valid_to``): the original until a relief round or restructure replaces it;
+- receivables R = principal - payments made up to and including D;
+- not yet due N(t) = the parts of that schedule due on or after t;
+- payments settle the oldest part first, so the unpaid part of everything due before t is
+  max(0, R - N(t)). With t = D that is the overdue debt; with t = D - 30 it is the debt
+  more than 30 days late, and so on for 90, 180 and 365 days: the ageing buckets are the
+  differences.
+
+One SQL statement groups payments and parts per contract and sums per district, so the
+database does the work whatever the number of contracts.
+"""
+
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import connection
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from cdd.thai import fiscal_year, fiscal_year_bounds
+from villages.models import District
+
+from .choices import BUDGET_LINES, BudgetLineKind, GovernanceLevel, ProjectStatus
+from .models import (
+    BudgetLine,
+    Disbursement,
+    Instalment,
+    KkjFollowUp,
+    KkjFund,
+    PendingProject,
+    WdfLoan,
+    WdfPayment,
+)
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+REDUCTION_TARGET_PCT = Decimal("10")  # cut overdue debt by at least 10% of the baseline
+OVERDUE_CEILING_PCT = Decimal("10")  # keep overdue debt under 10% of receivables
+AGES = (30, 90, 180, 365)
+BUCKETS = ("1_30", "31_90", "91_180", "181_365", "over_365")
+RETURN_WARNING_DAYS = 30
+
+
+def money(value) -> Decimal:
+    """A database sum as exact baht (SQLite sums decimals as floats)."""
+    if value is None:
+        return ZERO
+    if isinstance(value, float):
+        value = repr(value)
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def pct(part, whole) -> Decimal:
+    if not whole:
+        return ZERO
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def baseline_date(as_of: date) -> date:
+    """1 October of the fiscal year that contains ``as_of``."""
+    return fiscal_year_bounds(fiscal_year(as_of))[0]
+
+
+def _positive(expr: str) -> str:
+    return f"CASE WHEN {expr} > 0 THEN {expr} ELSE 0 END"
+
+
+def _per_loan_sql(loans, as_of: date) -> tuple[str, list]:
+    """SQL with one row per contract of ``loans`` signed on or before ``as_of``: id,
+    district_id, r (receivables), o0 (overdue), o30, o90, o180, o365 (unpaid more than that
+    many days late)."""
+    scope_sql, scope_params = loans.values("id").query.sql_with_params()
+    loan_t, pay_t, part_t = (
+        WdfLoan._meta.db_table,
+        WdfPayment._meta.db_table,
+        Instalment._meta.db_table,
+    )
+    thresholds = [as_of] + [as_of - timedelta(days=n) for n in AGES]
+    not_due = ", ".join(
+        f"SUM(CASE WHEN due_on >= %s THEN amount ELSE 0 END) AS n{i}"
+        for i in range(len(thresholds))
+    )
+    overdue = ", ".join(f"{_positive(f'x.r - x.n{i}')} AS o{i}" for i in range(len(thresholds)))
+    sql = f"""
+        WITH l AS (
+            SELECT id, district_id, principal FROM {loan_t}
+            WHERE id IN ({scope_sql}) AND contract_date <= %s
+        ),
+        p AS (
+            SELECT loan_id, SUM(amount) AS paid FROM {pay_t}
+            WHERE paid_on <= %s AND loan_id IN (SELECT id FROM l) GROUP BY loan_id
+        ),
+        s AS (
+            SELECT loan_id, {not_due} FROM {part_t}
+            WHERE valid_from <= %s AND (valid_to IS NULL OR valid_to > %s)
+              AND loan_id IN (SELECT id FROM l)
+            GROUP BY loan_id
+        ),
+        x AS (
+            SELECT l.id, l.district_id, l.principal - COALESCE(p.paid, 0) AS r,
+                   {", ".join(f"COALESCE(s.n{i}, 0) AS n{i}" for i in range(len(thresholds)))}
+            FROM l LEFT JOIN p ON p.loan_id = l.id LEFT JOIN s ON s.loan_id = l.id
+        )
+        SELECT x.id, x.district_id, x.r, {overdue} FROM x
+    """
+    params = [*scope_params, as_of, as_of, *thresholds, as_of, as_of]
+    return sql, params
+
+
+def _scoped_loans(user, level=None, code=None):
+    loans = WdfLoan.objects.visible_to(user)
+    if level and code:
+        loans = loans.in_area(level, code)
+    return loans
+
+
+def _debt_by_district(loans, as_of: date) -> dict[str, dict]:
+    """district code -> receivables, overdue, ageing, PAR30 balance and counts."""
+    sql, params = _per_loan_sql(loans, as_of)
+    sql = f"""
+        SELECT district_id, COUNT(*), SUM(r), SUM(o0), SUM(o1), SUM(o2), SUM(o3), SUM(o4),
+               SUM(CASE WHEN o1 > 0 THEN r ELSE 0 END),
+               SUM(CASE WHEN o0 > 0 THEN 1 ELSE 0 END),
+               SUM(CASE WHEN r > 0 THEN 1 ELSE 0 END)
+        FROM ({sql}) AS per_loan GROUP BY district_id
+    """
+    out = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for district, n, r, o0, o30, o90, o180, o365, par30, arrears, open_ in cursor.fetchall():
+            out[district] = {
+                "contracts": n,
+                "open_contracts": int(open_ or 0),
+                "contracts_in_arrears": int(arrears or 0),
+                "receivables": money(r),
+                "overdue": money(o0),
+                "over": [money(o30), money(o90), money(o180), money(o365)],
+                "par30_balance": money(par30),
+            }
+    return out
+
+
+def _empty():
+    return {
+        "contracts": 0,
+        "open_contracts": 0,
+        "contracts_in_arrears": 0,
+        "receivables": ZERO,
+        "overdue": ZERO,
+        "over": [ZERO] * 4,
+        "par30_balance": ZERO,
+    }
+
+
+def _add(a: dict, b: dict) -> dict:
+    return {
+        "contracts": a["contracts"] + b["contracts"],
+        "open_contracts": a["open_contracts"] + b["open_contracts"],
+        "contracts_in_arrears": a["contracts_in_arrears"] + b["contracts_in_arrears"],
+        "receivables": a["receivables"] + b["receivables"],
+        "overdue": a["overdue"] + b["overdue"],
+        "over": [x + y for x, y in zip(a["over"], b["over"], strict=True)],
+        "par30_balance": a["par30_balance"] + b["par30_balance"],
+    }
+
+
+def _figures(now: dict, base: dict) -> dict:
+    """The KPI figures from the raw sums as of D and as of the baseline date."""
+    overdue, receivables, baseline = now["overdue"], now["receivables"], base["overdue"]
+    o0, (o30, o90, o180, o365) = overdue, now["over"]
+    managed = baseline - overdue
+    reduction = pct(managed, baseline) if managed > 0 else ZERO
+    target_overdue = (baseline * (100 - REDUCTION_TARGET_PCT) / 100).quantize(CENT)
+    # Collecting x lowers overdue and receivables alike: (o - x) <= 10% (r - x).
+    ceiling_gap = (overdue - receivables * OVERDUE_CEILING_PCT / 100) / (
+        1 - OVERDUE_CEILING_PCT / 100
+    )
+    return {
+        "contracts": now["contracts"],
+        "open_contracts": now["open_contracts"],
+        "contracts_in_arrears": now["contracts_in_arrears"],
+        "receivables": receivables,
+        "overdue_now": overdue,
+        "ageing": dict(
+            zip(BUCKETS, [o0 - o30, o30 - o90, o90 - o180, o180 - o365, o365], strict=True)
+        ),
+        "par30_balance": now["par30_balance"],
+        "par30_pct": pct(now["par30_balance"], receivables),
+        "overdue_baseline": baseline,
+        "managed": managed,
+        "reduction_pct": reduction,
+        "meets_reduction_target": baseline == 0 or reduction >= REDUCTION_TARGET_PCT,
+        "to_collect_for_target": max(ZERO, overdue - target_overdue),
+        "overdue_ratio_pct": pct(overdue, receivables),
+        "within_ceiling": pct(overdue, receivables) < OVERDUE_CEILING_PCT or receivables == 0,
+        "to_collect_for_ceiling": max(ZERO, ceiling_gap.quantize(CENT, rounding=ROUND_HALF_UP)),
+    }
+
+
+def wdf_debt(*, user, as_of: date, level: str | None = None, code: str | None = None) -> dict:
+    """WDF debt figures as of a date for an area, one row per district and a total.
+
+    Rows list every district of the area the user may see, in official code order.
+    """
+    loans = _scoped_loans(user, level, code)
+    base_on = baseline_date(as_of)
+    now_rows = _debt_by_district(loans, as_of)
+    base_rows = _debt_by_district(loans, base_on)
+    districts = District.objects.visible_to(user)
+    if level and code:
+        districts = districts.in_area(level, code)
+    rows = []
+    total_now, total_base = _empty(), _empty()
+    for district in districts.order_by("code"):
+        now, base = now_rows.get(district.code, _empty()), base_rows.get(district.code, _empty())
+        total_now, total_base = _add(total_now, now), _add(total_base, base)
+        rows.append({"code": district.code, "name": str(district), **_figures(now, base)})
+    return {
+        "as_of": as_of,
+        "baseline_on": base_on,
+        "fiscal_year": fiscal_year(as_of),
+        "rows": rows,
+        "total": _figures(total_now, total_base),
+    }
+
+
+def loan_figures(loan: WdfLoan, as_of: date) -> dict:
+    """One contract's figures as of a date (the contract page)."""
+    loans = WdfLoan.objects.filter(pk=loan.pk)
+    now = _debt_by_district(loans, as_of).get(loan.district_id, _empty())
+    base = _debt_by_district(loans, baseline_date(as_of)).get(loan.district_id, _empty())
+    return _figures(now, base)
+
+
+def follow_up_list(*, user, as_of: date, level=None, code=None) -> dict:
+    """Contracts in arrears on ``as_of``, largest overdue first (then the oldest), with the
+    oldest unpaid due date, and the running total against what the 10% target needs."""
+    loans = _scoped_loans(user, level, code)
+    sql, params = _per_loan_sql(loans, as_of)
+    part_t = Instalment._meta.db_table
+    # The oldest part still (partly) unpaid: parts are settled oldest first, so the overdue
+    # debt sits in the latest overdue parts; a part is unpaid when the parts due after it
+    # (and before D) add up to less than the overdue debt.
+    sql = f"""
+        WITH per_loan AS ({sql}),
+        arrears AS (SELECT * FROM per_loan WHERE o0 > 0),
+        parts AS (
+            SELECT i.loan_id, i.due_on, i.amount,
+                   SUM(i.amount) OVER (
+                       PARTITION BY i.loan_id ORDER BY i.due_on DESC, i.number DESC
+                       ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+                   ) AS later
+            FROM {part_t} i
+            WHERE i.loan_id IN (SELECT id FROM arrears)
+              AND i.valid_from <= %s AND (i.valid_to IS NULL OR i.valid_to > %s)
+              AND i.due_on < %s
+        ),
+        oldest AS (
+            SELECT parts.loan_id, MIN(parts.due_on) AS oldest_due
+            FROM parts JOIN arrears a ON a.id = parts.loan_id
+            WHERE parts.later - parts.amount < a.o0
+            GROUP BY parts.loan_id
+        )
+        SELECT a.id, a.r, a.o0, a.o1, oldest.oldest_due
+        FROM arrears a LEFT JOIN oldest ON oldest.loan_id = a.id
+    """
+    params = [*params, as_of, as_of, as_of]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        raw = cursor.fetchall()
+    info = {
+        loan.pk: loan
+        for loan in WdfLoan.objects.filter(pk__in=[r[0] for r in raw]).select_related(
+            "district", "subdistrict"
+        )
+    }
+    rows = []
+    for pk, r, o0, o30, oldest in raw:
+        if isinstance(oldest, str):
+            oldest = date.fromisoformat(oldest)
+        rows.append(
+            {
+                "loan": info[pk],
+                "receivables": money(r),
+                "overdue": money(o0),
+                "over_30": money(o30),
+                "oldest_due": oldest,
+                "days_late": (as_of - oldest).days if oldest else None,
+            }
+        )
+    rows.sort(key=lambda x: (-x["overdue"], -(x["days_late"] or 0), x["loan"].contract_no))
+    debt = wdf_debt(user=user, as_of=as_of, level=level, code=code)["total"]
+    need = debt["to_collect_for_target"]
+    running = ZERO
+    for row in rows:
+        running += row["overdue"]
+        row["running"] = running
+        row["reaches_target"] = need > 0 and running >= need and running - row["overdue"] < need
+    return {"as_of": as_of, "rows": rows, "figures": debt}
+
+
+# ---------------------------------------------------------------- budget
+
+
+def budget_lines(*, user, province: str, fy: int, as_of: date | None = None) -> dict:
+    """Budget lines of a province's fiscal year with disbursed and % disbursed, pending
+    projects and the "if approved" projection, and return-date warnings."""
+    as_of = as_of or timezone.localdate()
+    lines = {
+        line.kind: line
+        for line in BudgetLine.objects.visible_to(user).filter(province_id=province, fiscal_year=fy)
+    }
+    disbursed = dict(
+        Disbursement.objects.filter(line__in=lines.values(), paid_on__lte=as_of)
+        .values("line__kind")
+        .annotate(s=Sum("amount"))
+        .values_list("line__kind", "s")
+    )
+    waiting = dict(
+        PendingProject.objects.filter(
+            line__in=lines.values(), status=ProjectStatus.WAITING, submitted_on__lte=as_of
+        )
+        .values("line__kind")
+        .annotate(s=Sum("amount"))
+        .values_list("line__kind", "s")
+    )
+    out, total = [], {"allocated": ZERO, "disbursed": ZERO, "waiting": ZERO}
+    for kind in BUDGET_LINES:
+        line = lines.get(kind)
+        allocated = line.allocated if line else ZERO
+        spent, pending = money(disbursed.get(kind)), money(waiting.get(kind))
+        unspent = allocated - spent
+        warn = bool(
+            line
+            and kind == BudgetLineKind.REVOLVING
+            and line.return_due_on
+            and unspent > 0
+            and as_of <= line.return_due_on <= as_of + timedelta(days=RETURN_WARNING_DAYS)
+        )
+        overdue_return = bool(
+            line
+            and kind == BudgetLineKind.REVOLVING
+            and line.return_due_on
+            and unspent > 0
+            and line.return_due_on < as_of
+        )
+        out.append(
+            {
+                "line": kind,
+                "label": BudgetLineKind(kind).label,
+                "obj": line,
+                "allocated": allocated,
+                "disbursed": spent,
+                "pct": pct(spent, allocated),
+                "unspent": unspent,
+                "waiting": pending,
+                "pct_if_approved": pct(spent + pending, allocated),
+                "return_due_on": line.return_due_on if line else None,
+                "return_warning": warn,
+                "return_overdue": overdue_return,
+            }
+        )
+        total["allocated"] += allocated
+        total["disbursed"] += spent
+        total["waiting"] += pending
+    total.update(
+        line="total",
+        pct=pct(total["disbursed"], total["allocated"]),
+        pct_if_approved=pct(total["disbursed"] + total["waiting"], total["allocated"]),
+        unspent=total["allocated"] - total["disbursed"],
+    )
+    return {"fiscal_year": fy, "lines": out, "total": total}
+
+
+# ---------------------------------------------------------------- กข.คจ.
+
+
+def _kkj_aggregates():
+    aggs = {
+        "funds": Count("pk"),
+        "capital": Sum("capital"),
+        "accelerated_funds": Count("pk", filter=Q(accelerated=True)),
+        "problem_amount": Sum("problem_amount"),
+        "damaged_amount": Sum("damaged_amount"),
+    }
+    for level in GovernanceLevel.values:
+        aggs[f"level_{level}"] = Count("pk", filter=Q(governance_level=level))
+    return aggs
+
+
+def _kkj_shape(raw: dict) -> dict:
+    problem, damaged = money(raw.get("problem_amount")), money(raw.get("damaged_amount"))
+    return {
+        "funds": raw.get("funds") or 0,
+        "capital": money(raw.get("capital")),
+        "levels": {str(v): raw.get(f"level_{v}") or 0 for v in GovernanceLevel.values},
+        "accelerated_funds": raw.get("accelerated_funds") or 0,
+        "problem_amount": problem,
+        "damaged_amount": damaged,
+        "at_risk_amount": problem + damaged,
+    }
+
+
+def kkj_totals(*, user, level=None, code=None) -> dict:
+    """กข.คจ. totals for an area: one row per district and the total."""
+    funds = KkjFund.objects.visible_to(user)
+    districts = District.objects.visible_to(user)
+    if level and code:
+        funds, districts = funds.in_area(level, code), districts.in_area(level, code)
+    grouped = {
+        r["district_id"]: r
+        for r in funds.values("district_id").annotate(**_kkj_aggregates()).order_by()
+    }
+    rows = [
+        {"code": d.code, "name": str(d), **_kkj_shape(grouped.get(d.code, {}))}
+        for d in districts.order_by("code")
+    ]
+    return {"rows": rows, "total": _kkj_shape(funds.aggregate(**_kkj_aggregates()))}
+
+
+def follow_up_due(month: date) -> date:
+    """The follow-up of a month is due on the 15th of the next month."""
+    first = month.replace(day=1)
+    return (first + timedelta(days=32)).replace(day=15)
+
+
+def kkj_follow_up_status(*, user, month: date, level=None, code=None, today=None):
+    """Funds under accelerated collection and their follow-up for ``month``: on time, late or
+    missing against the 15th of the following month."""
+    today = today or timezone.localdate()
+    month = month.replace(day=1)
+    due = follow_up_due(month)
+    funds = KkjFund.objects.visible_to(user).filter(accelerated=True)
+    if level and code:
+        funds = funds.in_area(level, code)
+    notes = {
+        f.fund_id: f
+        for f in KkjFollowUp.objects.filter(fund__in=funds, month=month).select_related(
+            "submitted_by"
+        )
+    }
+    rows = []
+    for fund in funds.select_related("village", "district", "subdistrict"):
+        note = notes.get(fund.pk)
+        if note is None:
+            status = "missing" if today > due else "pending"
+        else:
+            status = "on_time" if timezone.localdate(note.submitted_at) <= due else "late"
+        rows.append({"fund": fund, "note": note, "status": status})
+    return {"month": month, "due": due, "rows": rows}
+
+
+# ---------------------------------------------------------------- report sections
+
+
+def _num(value):
+    return float(value)
+
+
+def wdf_section(*, user, province: str, as_of: date, district: str | None = None) -> dict:
+    """The `wdf` section of the monthly report (CONTRACT.md)."""
+    level, code = ("district", district) if district else ("province", province)
+    if district and not district.startswith(province):
+        return _wdf_json(_figures(_empty(), _empty()), None)
+    debt = wdf_debt(user=user, as_of=as_of, level=level, code=code)
+    budget = budget_lines(user=user, province=province, fy=fiscal_year(as_of), as_of=as_of)
+    out = _wdf_json(debt["total"], budget)
+    out["baseline_on"] = debt["baseline_on"].isoformat()
+    if not district:
+        out["rows"] = [
+            {"district_code": r["code"], **_wdf_json(r, None, budget_key=False)}
+            for r in debt["rows"]
+        ]
+    return out
+
+
+def _wdf_json(fig: dict, budget: dict | None, budget_key=True) -> dict:
+    out = {
+        "receivables": _num(fig["receivables"]),
+        "overdue_baseline": _num(fig["overdue_baseline"]),
+        "overdue_now": _num(fig["overdue_now"]),
+        "managed": _num(fig["managed"]),
+        "reduction_pct": _num(fig["reduction_pct"]),
+        "overdue_ratio_pct": _num(fig["overdue_ratio_pct"]),
+        "par30_pct": _num(fig["par30_pct"]),
+        "ageing": {k: _num(v) for k, v in fig["ageing"].items()},
+        "to_collect_for_target": _num(fig["to_collect_for_target"]),
+        "contracts": fig["contracts"],
+        "contracts_in_arrears": fig["contracts_in_arrears"],
+    }
+    if budget_key:
+        lines = []
+        if budget is not None:
+            lines = [
+                {
+                    "line": b["line"],
+                    "allocated": _num(b["allocated"]),
+                    "disbursed": _num(b["disbursed"]),
+                    "pct": _num(b["pct"]),
+                }
+                for b in budget["lines"]
+            ]
+            t = budget["total"]
+            lines.append(
+                {
+                    "line": "total",
+                    "allocated": _num(t["allocated"]),
+                    "disbursed": _num(t["disbursed"]),
+                    "pct": _num(t["pct"]),
+                }
+            )
+        out["budget"] = lines
+    return out
+
+
+def kkj_section(*, user, province: str, as_of: date, district: str | None = None) -> dict:
+    """The `kkj` section of the monthly report (CONTRACT.md)."""
+    if district and not district.startswith(province):
+        return _kkj_json(_kkj_shape({}))
+    level, code = ("district", district) if district else ("province", province)
+    totals = kkj_totals(user=user, level=level, code=code)
+    out = _kkj_json(totals["total"])
+    if not district:
+        out["rows"] = [{"district_code": r["code"], **_kkj_json(r)} for r in totals["rows"]]
+    return out
+
+
+def _kkj_json(row: dict) -> dict:
+    return {
+        "funds": row["funds"],
+        "capital": _num(row["capital"]),
+        "levels": row["levels"],
+        "accelerated_funds": row["accelerated_funds"],
+        "problem_amount": _num(row["problem_amount"]),
+        "damaged_amount": _num(row["damaged_amount"]),
+        "at_risk_amount": _num(row["at_risk_amount"]),
+    }
