@@ -147,7 +147,12 @@ class WdfLoanViewSet(AreaScopedViewSet):
         ]
         return Response(json_safe({**data, "rows": rows}))
 
-    @extend_schema(parameters=AREA_PARAMS[2:], responses=OpenApiTypes.OBJECT, request=None)
+    @extend_schema(
+        operation_id="wdf_loans_contract_figures",
+        parameters=AREA_PARAMS[2:],
+        responses=OpenApiTypes.OBJECT,
+        request=None,
+    )
     @action(detail=True, methods=["get"], url_path="figures")
     def loan_figures(self, request, pk=None):
         return Response(json_safe(selectors.loan_figures(self.get_object(), _as_of(request))))

@@ -176,7 +176,9 @@ def _figures(now: dict, base: dict) -> dict:
     o0, (o30, o90, o180, o365) = overdue, now["over"]
     managed = baseline - overdue
     reduction = pct(managed, baseline) if managed > 0 else ZERO
-    target_overdue = (baseline * (100 - REDUCTION_TARGET_PCT) / 100).quantize(CENT)
+    target_overdue = (baseline * (100 - REDUCTION_TARGET_PCT) / 100).quantize(
+        CENT, rounding=ROUND_HALF_UP
+    )
     # Collecting x lowers overdue and receivables alike: (o - x) <= 10% (r - x).
     ceiling_gap = (overdue - receivables * OVERDUE_CEILING_PCT / 100) / (
         1 - OVERDUE_CEILING_PCT / 100
@@ -198,7 +200,7 @@ def _figures(now: dict, base: dict) -> dict:
         "meets_reduction_target": baseline == 0 or reduction >= REDUCTION_TARGET_PCT,
         "to_collect_for_target": max(ZERO, overdue - target_overdue),
         "overdue_ratio_pct": pct(overdue, receivables),
-        "within_ceiling": pct(overdue, receivables) < OVERDUE_CEILING_PCT or receivables == 0,
+        "within_ceiling": overdue * 100 < receivables * OVERDUE_CEILING_PCT or receivables == 0,
         "to_collect_for_ceiling": max(ZERO, ceiling_gap.quantize(CENT, rounding=ROUND_HALF_UP)),
     }
 

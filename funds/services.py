@@ -316,7 +316,11 @@ def relief_apply(*, user, relief_round: ReliefRound, loans) -> int:
             )
         if loan.revisions.filter(relief_round=relief_round).exists():
             continue
-        _check_revision_date(loan, relief_round.effective_on)
+        try:
+            _check_revision_date(loan, relief_round.effective_on)
+        except ValidationError:
+            # Signed after the pause starts, or rescheduled later: the round does not apply.
+            continue
         portions = _unpaid_now(loan, relief_round.effective_on)
         if not portions:
             continue
@@ -353,6 +357,12 @@ def restructure(
     if loan is None:
         raise PermissionDenied
     _check_revision_date(loan, effective_on)
+    if not 1 <= instalments <= 240:
+        raise ValidationError({"instalments": _("Instalments must be from 1 to 240.")})
+    if not 1 <= interval_months <= 120:
+        raise ValidationError(
+            {"interval_months": _("Months between instalments must be from 1 to 120.")}
+        )
     if first_due_date < effective_on:
         raise ValidationError(
             {"first_due_date": _("The first due date cannot be before the restructure date.")}
@@ -509,6 +519,8 @@ def month_mark_reported(*, user, province: Province, month: date) -> ReportedMon
     """Record that the province has reported a month (later changes dated in it are flagged)."""
     if not Province.objects.editable_by(user).filter(pk=province.pk).exists():
         raise PermissionDenied
+    if month.replace(day=1) > timezone.localdate():
+        raise ValidationError({"month": _("The month cannot be in the future.")})
     obj, _created = ReportedMonth.objects.get_or_create(
         province=province, month=month.replace(day=1), defaults={"reported_by": user}
     )

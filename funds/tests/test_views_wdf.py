@@ -120,6 +120,12 @@ def test_figures_as_of_an_earlier_date(client, officer, loans):
     assert cell(html, "data-code", "1901", "receivables") == "17,000.00"
 
 
+def test_a_wrong_date_is_shown_and_today_used(client, officer, loans):
+    response = login(client, officer).get("/funds/wdf/?as_of=31/02/2569")
+    assert response.status_code == 200 and response.context["as_of"] == TODAY
+    assert "กรุณากรอกวันที่ให้ถูกต้อง" in response.content.decode()
+
+
 def test_department_viewer_chooses_a_province_and_reads_only(client, users, loans):
     client = login(client, users["department_viewer"])
     first = client.get("/funds/wdf/")
@@ -557,6 +563,9 @@ def test_officer_creates_and_applies_a_relief_round(client, officer, loans):
     assert client.post("/funds/wdf/relief/new/", round_data()).status_code == 302
     round_ = ReliefRound.objects.get(number="2/2569")
     assert round_.province_id == "19"
+    # A contract signed after the pause starts is not offered (the service would refuse it).
+    later = (TODAY + timedelta(days=1)).isoformat()
+    make_loan(officer, "F-1", "1000", later, 1, (TODAY + timedelta(days=40)).isoformat())
     page = client.get(f"/funds/wdf/relief/{round_.pk}/apply/?district=1901")
     assert [loan.contract_no for loan in page.context["loans"]] == ["A-1", "B-1"]
     response = client.post(
@@ -617,7 +626,12 @@ PAGES = [
     "/funds/wdf/follow-up/",
     "/funds/wdf/relief/",
 ]
-WRITER_PAGES = ["/funds/wdf/loans/new/", "/funds/wdf/loans/{a}/edit/", "/funds/wdf/payments/batch/"]
+WRITER_PAGES = [
+    "/funds/wdf/loans/new/",
+    "/funds/wdf/loans/{a}/edit/",
+    "/funds/wdf/loans/{a}/restructure/",
+    "/funds/wdf/payments/batch/",
+]
 
 
 @pytest.mark.parametrize(
@@ -654,6 +668,7 @@ def test_pages_render_for_each_role(client, users, loans, role):
         status = 403 if role == "department_viewer" else 200
         assert client.get(f"/funds/wdf/relief/{round_.pk}/apply/").status_code == status
         assert client.get("/funds/wdf/relief/new/").status_code == status
+        assert client.get(f"/funds/wdf/relief/{round_.pk}/edit/").status_code == status
 
 
 def test_month_reported_mark_by_service_shows_on_the_page(client, officer, loans):
