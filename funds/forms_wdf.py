@@ -12,18 +12,9 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import (
-    Case,
     DecimalField,
-    ExpressionWrapper,
-    F,
-    OuterRef,
     Q,
-    Subquery,
-    Sum,
-    Value,
-    When,
 )
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -34,7 +25,7 @@ from villages.models import District, Province, Subdistrict
 
 from . import services
 from .choices import BorrowerKind
-from .models import Instalment, ReliefRound, WdfLoan, WdfPayment
+from .models import ReliefRound, WdfLoan
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 ZERO = Decimal("0.00")
@@ -59,47 +50,6 @@ def district_label(d: District) -> str:
 
 
 # ---------------------------------------------------------------- balances on a list
-
-
-def with_balances(loans, day: date):
-    """Annotate ``receivables_now`` and ``overdue_now`` as of ``day``, with the definitions of
-    ``funds.selectors`` (receivables = principal - payments up to and including the day;
-    overdue = max(0, receivables - the parts of the schedule in force not yet due)). Used by
-    the contract list and the relief screen; the figures pages use the selectors."""
-    paid = (
-        WdfPayment.objects.filter(loan=OuterRef("pk"), paid_on__lte=day)
-        .order_by()
-        .values("loan")
-        .annotate(s=Sum("amount"))
-        .values("s")
-    )
-    not_due = (
-        Instalment.objects.filter(loan=OuterRef("pk"), valid_from__lte=day, due_on__gte=day)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=day))
-        .order_by()
-        .values("loan")
-        .annotate(s=Sum("amount"))
-        .values("s")
-    )
-    receivables = ExpressionWrapper(
-        F("principal") - Coalesce(Subquery(paid, output_field=MONEY), Value(ZERO)),
-        output_field=MONEY,
-    )
-    gap = ExpressionWrapper(
-        F("receivables_now") - Coalesce(Subquery(not_due, output_field=MONEY), Value(ZERO)),
-        output_field=MONEY,
-    )
-    return (
-        loans.annotate(receivables_now=receivables)
-        .annotate(gap_now=gap)
-        .annotate(
-            overdue_now=Case(
-                When(contract_date__lte=day, gap_now__gt=HALF_SATANG, then=F("gap_now")),
-                default=Value(ZERO),
-                output_field=MONEY,
-            )
-        )
-    )
 
 
 # ---------------------------------------------------------------- figures and follow-up

@@ -1,9 +1,12 @@
 """Import resources `wdf_loans`, `wdf_payments`, `kkj_funds` (CONTRACT.md column keys) and
 `wdf_budget`, `wdf_disbursements` (docs/IMPORTS.md)."""
 
+import csv
+import io
 from collections import Counter
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,8 +33,10 @@ from .schedule import equal_parts
 from .services import SCHEDULE_FIELDS, reported_months
 
 CHUNK = 5000
+COPY_CHUNK = 20000
 SAVE_CHUNK = 2000
 ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
 
 
 def _chunks(values, size=CHUNK):
@@ -382,29 +387,72 @@ class WdfPaymentResource(Resource):
 
     def save(self, ctx, rows, *, write):
         created = unchanged = 0
-        for chunk in _chunks(rows, SAVE_CHUNK):
+        now = timezone.now()
+        # One contract object per contract: str(payment) in the audit entry reads its number
+        # without a query per payment.
+        stubs = {}
+        for chunk in _chunks(rows, COPY_CHUNK):
             new = []
             for row in chunk:
                 if not row.get("_new"):
                     unchanged += 1
                     continue
                 loan_id, _p, _s, province = ctx["loans"][row["contract_no"]]
+                loan = stubs.get(loan_id)
+                if loan is None:
+                    loan = stubs[loan_id] = WdfLoan(pk=loan_id, contract_no=row["contract_no"])
                 new.append(
                     WdfPayment(
-                        loan_id=loan_id,
+                        loan=loan,
                         paid_on=row["paid_on"],
-                        amount=row["amount"],
+                        amount=row["amount"].quantize(CENT),
                         receipt_no=row["receipt_no"] or "",
                         in_reported_month=(province, row["paid_on"].replace(day=1))
                         in ctx["reported"],
-                        created_at=timezone.now(),
+                        created_at=now,
                     )
                 )
             created += len(new)
             if write and new:
-                WdfPayment.objects.bulk_create(new, batch_size=SAVE_CHUNK)
+                if connection.vendor == "postgresql":
+                    _copy_payments(new)
+                else:
+                    WdfPayment.objects.bulk_create(new, batch_size=SAVE_CHUNK)
                 record_bulk(WdfPayment, [("create", p, None) for p in new])
         return created, 0, unchanged
+
+
+def _copy_payments(payments):
+    """PostgreSQL COPY of new payments, with ids taken from the table's sequence first so the
+    audit entries can name them: several times faster than INSERTs for 400,000 rows."""
+    table = WdfPayment._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, %s)",
+            [len(payments)],
+        )
+        ids = [r[0] for r in cursor.fetchall()]
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        for pk, p in zip(ids, payments, strict=True):
+            p.pk = pk
+            writer.writerow(
+                [
+                    pk,
+                    p.loan_id,
+                    p.paid_on.isoformat(),
+                    p.amount,
+                    p.receipt_no,
+                    "t" if p.in_reported_month else "f",
+                    p.created_at.isoformat(),
+                ]
+            )
+        buffer.seek(0)
+        cursor.cursor.copy_expert(
+            f"COPY {table} (id, loan_id, paid_on, amount, receipt_no, in_reported_month, "
+            "created_at) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL (receipt_no))",
+            buffer,
+        )
 
 
 # ---------------------------------------------------------------- kkj_funds

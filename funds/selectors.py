@@ -18,9 +18,23 @@ database does the work whatever the number of contracts.
 
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from types import SimpleNamespace
 
 from django.db import connection
-from django.db.models import Count, Q, Sum
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from cdd.thai import fiscal_year, fiscal_year_bounds
@@ -39,6 +53,8 @@ from .models import (
 )
 
 CENT = Decimal("0.01")
+HALF_SATANG = Decimal("0.005")
+MONEY_FIELD = DecimalField(max_digits=14, decimal_places=2)
 ZERO = Decimal("0.00")
 REDUCTION_TARGET_PCT = Decimal("10")  # cut overdue debt by at least 10% of the baseline
 OVERDUE_CEILING_PCT = Decimal("10")  # keep overdue debt under 10% of receivables
@@ -71,45 +87,68 @@ def _positive(expr: str) -> str:
     return f"CASE WHEN {expr} > 0 THEN {expr} ELSE 0 END"
 
 
-def _per_loan_sql(loans, as_of: date) -> tuple[str, list]:
-    """SQL with one row per contract of ``loans`` signed on or before ``as_of``: id,
-    district_id, r (receivables), o0 (overdue), o30, o90, o180, o365 (unpaid more than that
-    many days late)."""
-    scope_sql, scope_params = loans.values("id").query.sql_with_params()
+def _per_loan_sql(loans, dates: list[date], ageing: int = 1) -> tuple[str, list]:
+    """SQL with one row per contract of ``loans`` for several dates at once: id, district_id,
+    and for each date k: s{k} (1 when signed by then), r{k} (receivables), o{k}_0 (overdue)
+    and o{k}_1..o{k}_4 (unpaid more than 30, 90, 180, 365 days late). Payments and parts are
+    each read once, grouped per contract. Only the first ``ageing`` dates get the ageing
+    columns; the others (the 1 October baseline) only need the overdue debt."""
+    scope_sql, scope_params = loans.order_by().values("id").query.sql_with_params()
     loan_t, pay_t, part_t = (
         WdfLoan._meta.db_table,
         WdfPayment._meta.db_table,
         Instalment._meta.db_table,
     )
-    thresholds = [as_of] + [as_of - timedelta(days=n) for n in AGES]
-    not_due = ", ".join(
-        f"SUM(CASE WHEN due_on >= %s THEN amount ELSE 0 END) AS n{i}"
-        for i in range(len(thresholds))
-    )
-    overdue = ", ".join(f"{_positive(f'x.r - x.n{i}')} AS o{i}" for i in range(len(thresholds)))
-    sql = f"""
-        WITH l AS (
-            SELECT id, district_id, principal FROM {loan_t}
-            WHERE id IN ({scope_sql}) AND contract_date <= %s
-        ),
-        p AS (
-            SELECT loan_id, SUM(amount) AS paid FROM {pay_t}
-            WHERE paid_on <= %s AND loan_id IN (SELECT id FROM l) GROUP BY loan_id
-        ),
-        s AS (
-            SELECT loan_id, {not_due} FROM {part_t}
-            WHERE valid_from <= %s AND (valid_to IS NULL OR valid_to > %s)
-              AND loan_id IN (SELECT id FROM l)
-            GROUP BY loan_id
-        ),
-        x AS (
-            SELECT l.id, l.district_id, l.principal - COALESCE(p.paid, 0) AS r,
-                   {", ".join(f"COALESCE(s.n{i}, 0) AS n{i}" for i in range(len(thresholds)))}
-            FROM l LEFT JOIN p ON p.loan_id = l.id LEFT JOIN s ON s.loan_id = l.id
+    last = max(dates)
+    paid_cols, part_cols, outer_cols = [], [], []
+    paid_params, part_params, outer_params = [], [], []
+    for k, day in enumerate(dates):
+        paid_cols.append(f"SUM(CASE WHEN paid_on <= %s THEN amount ELSE 0 END) AS paid{k}")
+        paid_params.append(day)
+        in_force = "valid_from <= %s AND (valid_to IS NULL OR valid_to > %s)"
+        thresholds = [day] + ([day - timedelta(days=n) for n in AGES] if k < ageing else [])
+        for i, t in enumerate(thresholds):
+            part_cols.append(
+                f"SUM(CASE WHEN {in_force} AND due_on >= %s THEN amount ELSE 0 END) AS n{k}_{i}"
+            )
+            part_params += [day, day, t]
+        receivables = (
+            "(CASE WHEN l.contract_date <= %s "
+            f"THEN l.principal - COALESCE(p.paid{k}, 0) ELSE 0 END)"
         )
-        SELECT x.id, x.district_id, x.r, {overdue} FROM x
+        outer_cols.append(f"CASE WHEN l.contract_date <= %s THEN 1 ELSE 0 END AS s{k}")
+        outer_cols.append(f"{receivables} AS r{k}")
+        outer_params += [day, day]
+        outer_cols += [f"0 AS o{k}_{i}" for i in range(len(thresholds), len(AGES) + 1)]
+        for i in range(len(thresholds)):
+            outer_cols.append(
+                f"{_positive(f'{receivables} - COALESCE(s.n{k}_{i}, 0)')} AS o{k}_{i}"
+            )
+            outer_params += [day, day]
+    sql = f"""
+        SELECT l.id, l.district_id, {", ".join(outer_cols)}
+        FROM {loan_t} l
+        LEFT JOIN (
+            SELECT loan_id, {", ".join(paid_cols)} FROM {pay_t}
+            WHERE paid_on <= %s AND loan_id IN ({scope_sql}) GROUP BY loan_id
+        ) p ON p.loan_id = l.id
+        LEFT JOIN (
+            SELECT loan_id, {", ".join(part_cols)} FROM {part_t}
+            WHERE valid_from <= %s AND loan_id IN ({scope_sql}) GROUP BY loan_id
+        ) s ON s.loan_id = l.id
+        WHERE l.id IN ({scope_sql}) AND l.contract_date <= %s
     """
-    params = [*scope_params, as_of, as_of, *thresholds, as_of, as_of]
+    params = [
+        *outer_params,
+        *paid_params,
+        last,
+        *scope_params,
+        *part_params,
+        last,
+        *scope_params,
+        *scope_params,
+        last,
+    ]
     return sql, params
 
 
@@ -120,29 +159,49 @@ def _scoped_loans(user, level=None, code=None):
     return loans
 
 
-def _debt_by_district(loans, as_of: date) -> dict[str, dict]:
-    """district code -> receivables, overdue, ageing, PAR30 balance and counts."""
-    sql, params = _per_loan_sql(loans, as_of)
-    sql = f"""
-        SELECT district_id, COUNT(*), SUM(r), SUM(o0), SUM(o1), SUM(o2), SUM(o3), SUM(o4),
-               SUM(CASE WHEN o1 > 0 THEN r ELSE 0 END),
-               SUM(CASE WHEN o0 > 0 THEN 1 ELSE 0 END),
-               SUM(CASE WHEN r > 0 THEN 1 ELSE 0 END)
-        FROM ({sql}) AS per_loan GROUP BY district_id
-    """
-    out = {}
+def _sums(k: int) -> list[str]:
+    """The SQL sums of date k over per-contract rows (see ``_per_loan_sql``)."""
+    return [
+        f"SUM(s{k})",
+        f"SUM(r{k})",
+        *[f"SUM(o{k}_{i})" for i in range(len(AGES) + 1)],
+        f"SUM(CASE WHEN o{k}_1 > 0 THEN r{k} ELSE 0 END)",
+        f"SUM(CASE WHEN o{k}_0 > 0 THEN 1 ELSE 0 END)",
+        f"SUM(CASE WHEN r{k} > 0 THEN 1 ELSE 0 END)",
+    ]
+
+
+SUMS_WIDTH = 6 + len(AGES)  # count, receivables, 5 overdue sums, PAR30, arrears, open
+
+
+def _parse_sums(values) -> dict | None:
+    n, r, o0, o30, o90, o180, o365, par30, arrears, open_ = values
+    if not n:
+        return None
+    return {
+        "contracts": int(n),
+        "open_contracts": int(open_ or 0),
+        "contracts_in_arrears": int(arrears or 0),
+        "receivables": money(r),
+        "overdue": money(o0),
+        "over": [money(o30), money(o90), money(o180), money(o365)],
+        "par30_balance": money(par30),
+    }
+
+
+def _debt_by_district(loans, dates: list[date]) -> list[dict[str, dict]]:
+    """For each date: district code -> receivables, overdue, ageing, PAR30 balance, counts."""
+    sql, params = _per_loan_sql(loans, dates)
+    sums = [expr for k in range(len(dates)) for expr in _sums(k)]
+    sql = f"SELECT district_id, {', '.join(sums)} FROM ({sql}) AS per_loan GROUP BY district_id"
+    out = [{} for _day in dates]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for district, n, r, o0, o30, o90, o180, o365, par30, arrears, open_ in cursor.fetchall():
-            out[district] = {
-                "contracts": n,
-                "open_contracts": int(open_ or 0),
-                "contracts_in_arrears": int(arrears or 0),
-                "receivables": money(r),
-                "overdue": money(o0),
-                "over": [money(o30), money(o90), money(o180), money(o365)],
-                "par30_balance": money(par30),
-            }
+        for row in cursor.fetchall():
+            for k in range(len(dates)):
+                parsed = _parse_sums(row[1 + k * SUMS_WIDTH : 1 + (k + 1) * SUMS_WIDTH])
+                if parsed:
+                    out[k][row[0]] = parsed
     return out
 
 
@@ -212,8 +271,7 @@ def wdf_debt(*, user, as_of: date, level: str | None = None, code: str | None = 
     """
     loans = _scoped_loans(user, level, code)
     base_on = baseline_date(as_of)
-    now_rows = _debt_by_district(loans, as_of)
-    base_rows = _debt_by_district(loans, base_on)
+    now_rows, base_rows = _debt_by_district(loans, [as_of, base_on])
     districts = District.objects.visible_to(user)
     if level and code:
         districts = districts.in_area(level, code)
@@ -235,8 +293,10 @@ def wdf_debt(*, user, as_of: date, level: str | None = None, code: str | None = 
 def loan_figures(loan: WdfLoan, as_of: date) -> dict:
     """One contract's figures as of a date (the contract page)."""
     loans = WdfLoan.objects.filter(pk=loan.pk)
-    now = _debt_by_district(loans, as_of).get(loan.district_id, _empty())
-    base = _debt_by_district(loans, baseline_date(as_of)).get(loan.district_id, _empty())
+    now, base = (
+        rows.get(loan.district_id, _empty())
+        for rows in _debt_by_district(loans, [as_of, baseline_date(as_of)])
+    )
     return _figures(now, base)
 
 
@@ -244,14 +304,16 @@ def follow_up_list(*, user, as_of: date, level=None, code=None) -> dict:
     """Contracts in arrears on ``as_of``, largest overdue first (then the oldest), with the
     oldest unpaid due date, and the running total against what the 10% target needs."""
     loans = _scoped_loans(user, level, code)
-    sql, params = _per_loan_sql(loans, as_of)
+    sql, params = _per_loan_sql(loans, [as_of, baseline_date(as_of)])
     part_t = Instalment._meta.db_table
+    totals = ", ".join(_sums(0) + _sums(1))
+    padding = ", ".join(["NULL"] * (2 * SUMS_WIDTH))
     # The oldest part still (partly) unpaid: parts are settled oldest first, so the overdue
     # debt sits in the latest overdue parts; a part is unpaid when the parts due after it
     # (and before D) add up to less than the overdue debt.
     sql = f"""
         WITH per_loan AS ({sql}),
-        arrears AS (SELECT * FROM per_loan WHERE o0 > 0),
+        arrears AS (SELECT * FROM per_loan WHERE o0_0 > 0),
         parts AS (
             SELECT i.loan_id, i.due_on, i.amount,
                    SUM(i.amount) OVER (
@@ -266,22 +328,23 @@ def follow_up_list(*, user, as_of: date, level=None, code=None) -> dict:
         oldest AS (
             SELECT parts.loan_id, MIN(parts.due_on) AS oldest_due
             FROM parts JOIN arrears a ON a.id = parts.loan_id
-            WHERE parts.later - parts.amount < a.o0
+            WHERE parts.later - parts.amount < a.o0_0
             GROUP BY parts.loan_id
         )
-        SELECT a.id, a.r, a.o0, a.o1, oldest.oldest_due
+        SELECT a.id, a.r0, a.o0_0, a.o0_1, oldest.oldest_due, {padding}
         FROM arrears a LEFT JOIN oldest ON oldest.loan_id = a.id
+        UNION ALL
+        SELECT NULL, NULL, NULL, NULL, NULL, {totals} FROM per_loan
     """
     params = [*params, as_of, as_of, as_of]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         raw = cursor.fetchall()
-    info = {
-        loan.pk: loan
-        for loan in WdfLoan.objects.filter(pk__in=[r[0] for r in raw]).select_related(
-            "district", "subdistrict"
-        )
-    }
+    sums = next(r[5:] for r in raw if r[0] is None)
+    now = _parse_sums(sums[:SUMS_WIDTH]) or _empty()
+    base = _parse_sums(sums[SUMS_WIDTH:]) or _empty()
+    raw = [r[:5] for r in raw if r[0] is not None]
+    info = _loan_labels([r[0] for r in raw])
     rows = []
     for pk, r, o0, o30, oldest in raw:
         if isinstance(oldest, str):
@@ -297,7 +360,7 @@ def follow_up_list(*, user, as_of: date, level=None, code=None) -> dict:
             }
         )
     rows.sort(key=lambda x: (-x["overdue"], -(x["days_late"] or 0), x["loan"].contract_no))
-    debt = wdf_debt(user=user, as_of=as_of, level=level, code=code)["total"]
+    debt = _figures(now, base)
     need = debt["to_collect_for_target"]
     running = ZERO
     for row in rows:
@@ -305,6 +368,79 @@ def follow_up_list(*, user, as_of: date, level=None, code=None) -> dict:
         row["running"] = running
         row["reaches_target"] = need > 0 and running >= need and running - row["overdue"] < need
     return {"as_of": as_of, "rows": rows, "figures": debt}
+
+
+def _loan_labels(ids) -> dict:
+    """What a list row shows of each contract, without building model instances (the list
+    can hold tens of thousands of contracts)."""
+    out = {}
+    fields = (
+        "id",
+        "contract_no",
+        "borrower_name",
+        "borrower_kind",
+        "district_id",
+        "district__name_th",
+        "subdistrict_id",
+        "subdistrict__name_th",
+    )
+    for i in range(0, len(ids), 5000):
+        for pk, no, name, kind, d, d_name, sub, sub_name in WdfLoan.objects.filter(
+            pk__in=ids[i : i + 5000]
+        ).values_list(*fields):
+            out[pk] = SimpleNamespace(
+                pk=pk,
+                id=pk,
+                contract_no=no,
+                borrower_name=name,
+                borrower_kind=kind,
+                district_id=d,
+                district=SimpleNamespace(code=d, name_th=d_name),
+                subdistrict_id=sub,
+                subdistrict=SimpleNamespace(code=sub, name_th=sub_name) if sub else None,
+            )
+    return out
+
+
+def with_balances(loans, day: date):
+    """Annotate ``receivables_now`` and ``overdue_now`` as of ``day``, with the definitions of
+    ``funds.selectors`` (receivables = principal - payments up to and including the day;
+    overdue = max(0, receivables - the parts of the schedule in force not yet due)). Used by
+    the contract list and the relief screen; the figures pages use the selectors."""
+    paid = (
+        WdfPayment.objects.filter(loan=OuterRef("pk"), paid_on__lte=day)
+        .order_by()
+        .values("loan")
+        .annotate(s=Sum("amount"))
+        .values("s")
+    )
+    not_due = (
+        Instalment.objects.filter(loan=OuterRef("pk"), valid_from__lte=day, due_on__gte=day)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=day))
+        .order_by()
+        .values("loan")
+        .annotate(s=Sum("amount"))
+        .values("s")
+    )
+    receivables = ExpressionWrapper(
+        F("principal") - Coalesce(Subquery(paid, output_field=MONEY_FIELD), Value(ZERO)),
+        output_field=MONEY_FIELD,
+    )
+    gap = ExpressionWrapper(
+        F("receivables_now") - Coalesce(Subquery(not_due, output_field=MONEY_FIELD), Value(ZERO)),
+        output_field=MONEY_FIELD,
+    )
+    return (
+        loans.annotate(receivables_now=receivables)
+        .annotate(gap_now=gap)
+        .annotate(
+            overdue_now=Case(
+                When(contract_date__lte=day, gap_now__gt=HALF_SATANG, then=F("gap_now")),
+                default=Value(ZERO),
+                output_field=MONEY_FIELD,
+            )
+        )
+    )
 
 
 # ---------------------------------------------------------------- budget

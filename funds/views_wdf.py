@@ -41,10 +41,10 @@ from .forms_wdf import (
     PaymentBatch,
     ReliefRoundForm,
     RestructureForm,
-    with_balances,
 )
 from .models import Instalment, ReliefRound, ScheduleRevision, WdfLoan, WdfPayment
 from .schedule import unpaid_portions
+from .selectors import with_balances
 
 PER_PAGE = 50
 ZERO = Decimal("0.00")

@@ -62,6 +62,15 @@ def test_payments_import_and_reimport(users, loans):
     again = run_import("wdf_payments", csv(PAYMENTS), "pay.csv", user=staff)
     assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
     assert WdfPayment.objects.count() == 2
+    # Each payment has its own audit entry naming it (COPY on PostgreSQL reserves the ids).
+    entries = AuditEntry.objects.filter(content_type__model="wdfpayment", action="create")
+    assert sorted(entries.values_list("object_pk", flat=True)) == sorted(
+        str(pk) for pk in WdfPayment.objects.values_list("pk", flat=True)
+    )
+    assert sorted(entries.values_list("object_repr", flat=True)) == [
+        "W-001 2024-07-10 4000.00",
+        "W-001 2025-01-05 2000.00",
+    ]
     loan = WdfLoan.objects.get(contract_no="W-001")
     fig = loan_figures(loan, date(2025, 2, 1))
     # 6,000 paid of 12,000: part 1 paid, 2,000 of part 2 (due 2025-01-10) unpaid, 22 days late.
