@@ -1,12 +1,13 @@
 """Run every benchmark, write ``bench/out/results.json`` and print a Markdown summary table.
 
 Runs bench_geography, bench_import and bench_make_run.sh in turn (with ``--households`` also
-bench_households.py, PostgreSQL only, about 6 minutes), then prints machine info and one table
-row per figure (benchmark, figure, target, pass/fail). The figures are merged into
-``bench/out/results.json``: keys this run did not produce (e.g. ``make_run`` with
+bench_households.py, PostgreSQL only, about 6 minutes; with ``--funds`` also bench_funds.py,
+PostgreSQL only, the WDF import, figures, follow-up and contract pages), then prints machine
+info and one table row per figure (benchmark, figure, target, pass/fail). The figures are
+merged into ``bench/out/results.json``: keys this run did not produce (e.g. ``make_run`` with
 ``--skip-make-run``) keep their earlier values.
 
-    .venv/bin/python bench/run_all.py [--postgres] [--skip-make-run] [--households]
+    .venv/bin/python bench/run_all.py [--postgres] [--skip-make-run] [--households] [--funds]
 """
 
 import argparse
@@ -18,6 +19,7 @@ import subprocess
 from datetime import datetime
 from pathlib import Path
 
+import bench_funds
 import bench_geography
 import bench_households
 import bench_import
@@ -78,6 +80,8 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
         table.append(("make run, fresh clone → first 200", figure, "—", verdict(mr.get("ok"))))
     if "households" in results:
         table += bench_households.rows(results["households"])
+    if "funds" in results:
+        table += bench_funds.rows(results["funds"])
     return table
 
 
@@ -88,6 +92,9 @@ def main():
     parser.add_argument(
         "--households", action="store_true", help="also run bench_households.py (PostgreSQL)"
     )
+    parser.add_argument(
+        "--funds", action="store_true", help="also run bench_funds.py (WDF loans, PostgreSQL)"
+    )
     args = parser.parse_args()
     pg = ["--postgres"] if args.postgres else []
     results = {"machine": machine()}
@@ -97,6 +104,8 @@ def main():
         results["make_run"] = make_run()
     if args.households:
         results["households"] = bench_households.main(["--no-merge"])
+    if args.funds:
+        results["funds"] = bench_funds.main(["--no-merge"])
     out = HERE / "out" / "results.json"
     out.parent.mkdir(exist_ok=True)
     previous = json.loads(out.read_text()) if out.exists() else {}
