@@ -93,6 +93,38 @@ def record_bulk(model, changes, *, batch_size=2000):
         write(rows)
 
 
+def record_created(model, created, *, batch_size=5000):
+    """Record creations without model instances: ``created`` yields ``(pk, text, snapshot)``
+    where the snapshot has the keys and JSON values ``registry.snapshot`` would give."""
+    actor = current()
+    ct_id = ContentType.objects.get_for_model(model).pk
+    user_id = actor.user.pk if actor.user else None
+    batch_id = actor.batch.pk if actor.batch else None
+    now = timezone.now()
+    write = _copy if connection.vendor == "postgresql" else _insert
+    rows = []
+    for pk, text, after in created:
+        rows.append(
+            [
+                now,
+                user_id,
+                actor.source,
+                "create",
+                ct_id,
+                str(pk),
+                text[:255],
+                None,
+                json.dumps(after, ensure_ascii=False),
+                batch_id,
+            ]
+        )
+        if len(rows) >= batch_size:
+            write(rows)
+            rows = []
+    if rows:
+        write(rows)
+
+
 def history_for(instance):
     ct = ContentType.objects.get_for_model(type(instance))
     return (

@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 
 from audit.models import AuditEntry, ImportBatch
+from audit.registry import snapshot
 from funds.models import BudgetLine, Disbursement, Instalment, KkjFund, WdfLoan, WdfPayment
 from funds.selectors import budget_lines, loan_figures
 from imports.engine import run_import
@@ -67,6 +68,8 @@ def test_payments_import_and_reimport(users, loans):
     assert sorted(entries.values_list("object_pk", flat=True)) == sorted(
         str(pk) for pk in WdfPayment.objects.values_list("pk", flat=True)
     )
+    for entry in entries:  # the same snapshot as the model's, whichever way it was written
+        assert entry.after == snapshot(WdfPayment.objects.get(pk=entry.object_pk))
     assert sorted(entries.values_list("object_repr", flat=True)) == [
         "W-001 2024-07-10 4000.00",
         "W-001 2025-01-05 2000.00",
