@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models.fields.json import KeyTransform
 from django.utils.translation import gettext_lazy as _
 
 
@@ -80,7 +81,16 @@ class AuditEntry(models.Model):
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit entries")
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["content_type", "object_pk"])]
+        indexes = [
+            models.Index(fields=["content_type", "object_pk"]),
+            # Deleted child rows (payments, schedule revisions) by the contract they held:
+            # the contract page's history finds them without reading every entry.
+            models.Index(
+                KeyTransform("loan", "before"),
+                condition=models.Q(action="delete"),
+                name="audit_deleted_loan_idx",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.get_action_display()} {self.object_repr}"

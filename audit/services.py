@@ -60,42 +60,28 @@ def record_bulk(model, changes, *, batch_size=2000):
 
     ``changes`` yields ``(action, instance, before_snapshot)``; for creates the before is None.
     """
-    actor = current()
-    ct_id = ContentType.objects.get_for_model(model).pk
-    user = actor.user
-    user_id = user.pk if user else None
-    batch_id = actor.batch.pk if actor.batch else None
-    now = timezone.now()
-    write = _copy if connection.vendor == "postgresql" else _insert
-    rows = []
-    for action, instance, before in changes:
-        after = snapshot(instance)
-        if action == "update":
-            before, after = diff(before, after)
-        rows.append(
-            [
-                now,
-                user_id,
-                actor.source,
-                action,
-                ct_id,
-                str(instance.pk),
-                str(instance)[:255],
-                json.dumps(before, ensure_ascii=False) if before is not None else None,
-                json.dumps(after, ensure_ascii=False) if after is not None else None,
-                batch_id,
-            ]
-        )
-        if len(rows) >= batch_size:
-            write(rows)
-            rows = []
-    if rows:
-        write(rows)
+
+    def entries():
+        for action, instance, before in changes:
+            after = snapshot(instance)
+            if action == "update":
+                before, after = diff(before, after)
+            yield action, instance.pk, str(instance), before, after
+
+    _write_entries(model, entries(), batch_size)
 
 
 def record_created(model, created, *, batch_size=5000):
     """Record creations without model instances: ``created`` yields ``(pk, text, snapshot)``
     where the snapshot has the keys and JSON values ``registry.snapshot`` would give."""
+    _write_entries(
+        model, (("create", pk, text, None, after) for pk, text, after in created), batch_size
+    )
+
+
+def _write_entries(model, entries, batch_size):
+    """Write ``(action, pk, text, before, after)`` entries of one model for the current actor,
+    by COPY on PostgreSQL."""
     actor = current()
     ct_id = ContentType.objects.get_for_model(model).pk
     user_id = actor.user.pk if actor.user else None
@@ -103,18 +89,18 @@ def record_created(model, created, *, batch_size=5000):
     now = timezone.now()
     write = _copy if connection.vendor == "postgresql" else _insert
     rows = []
-    for pk, text, after in created:
+    for action, pk, text, before, after in entries:
         rows.append(
             [
                 now,
                 user_id,
                 actor.source,
-                "create",
+                action,
                 ct_id,
                 str(pk),
                 text[:255],
-                None,
-                json.dumps(after, ensure_ascii=False),
+                json.dumps(before, ensure_ascii=False) if before is not None else None,
+                json.dumps(after, ensure_ascii=False) if after is not None else None,
                 batch_id,
             ]
         )
