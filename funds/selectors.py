@@ -38,7 +38,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from cdd.thai import fiscal_year, fiscal_year_bounds
-from villages.models import District
+from villages.models import District, Subdistrict
 
 from .choices import BUDGET_LINES, BudgetLineKind, GovernanceLevel, ProjectStatus
 from .models import (
@@ -84,15 +84,18 @@ def baseline_date(as_of: date) -> date:
 
 
 def _positive(expr: str) -> str:
-    return f"CASE WHEN {expr} > 0 THEN {expr} ELSE 0 END"
+    """max(expr, 0), with the expression written (and evaluated) once."""
+    return f"GREATEST({expr}, 0)" if connection.vendor == "postgresql" else f"MAX({expr}, 0)"
 
 
-def _per_loan_sql(loans, dates: list[date], ageing: int = 1) -> tuple[str, list]:
+def _per_loan_sql(loans, dates: list[date], ages=AGES) -> tuple[str, list]:
     """SQL with one row per contract of ``loans`` for several dates at once: id, district_id,
     and for each date k: s{k} (1 when signed by then), r{k} (receivables), o{k}_0 (overdue)
     and o{k}_1..o{k}_4 (unpaid more than 30, 90, 180, 365 days late). Payments and parts are
-    each read once, grouped per contract. Only the first ``ageing`` dates get the ageing
-    columns; the others (the 1 October baseline) only need the overdue debt."""
+    each read once, grouped per contract; whether a part is in force on date k is worked out
+    once per part (a{k}). Only the first date gets the ageing columns, for ``ages`` (the
+    others are 0); the other dates (the 1 October baseline) only need the overdue debt. Parts
+    due before every threshold are left out: they are never "not yet due"."""
     scope_sql, scope_params = loans.order_by().values("id").query.sql_with_params()
     loan_t, pay_t, part_t = (
         WdfLoan._meta.db_table,
@@ -100,51 +103,65 @@ def _per_loan_sql(loans, dates: list[date], ageing: int = 1) -> tuple[str, list]
         Instalment._meta.db_table,
     )
     last = max(dates)
-    paid_cols, part_cols, outer_cols = [], [], []
-    paid_params, part_params, outer_params = [], [], []
+    earliest = min(min(dates), dates[0] - timedelta(days=max(ages, default=0)))
+    paid_cols, in_force_cols, part_cols, mid_cols, outer_cols = [], [], [], [], []
+    paid_params, in_force_params, part_params, mid_params = [], [], [], []
     for k, day in enumerate(dates):
-        paid_cols.append(f"SUM(CASE WHEN paid_on <= %s THEN amount ELSE 0 END) AS paid{k}")
-        paid_params.append(day)
-        in_force = "valid_from <= %s AND (valid_to IS NULL OR valid_to > %s)"
-        thresholds = [day] + ([day - timedelta(days=n) for n in AGES] if k < ageing else [])
-        for i, t in enumerate(thresholds):
-            part_cols.append(
-                f"SUM(CASE WHEN {in_force} AND due_on >= %s THEN amount ELSE 0 END) AS n{k}_{i}"
-            )
-            part_params += [day, day, t]
-        receivables = (
-            "(CASE WHEN l.contract_date <= %s "
-            f"THEN l.principal - COALESCE(p.paid{k}, 0) ELSE 0 END)"
+        if day == last:  # every payment read is on or before the last date
+            paid_cols.append(f"SUM(amount) AS paid{k}")
+        else:
+            paid_cols.append(f"SUM(CASE WHEN paid_on <= %s THEN amount ELSE 0 END) AS paid{k}")
+            paid_params.append(day)
+        in_force_cols.append(
+            "CASE WHEN valid_from <= %s AND (valid_to IS NULL OR valid_to > %s) "
+            f"THEN amount END AS a{k}"
         )
-        outer_cols.append(f"CASE WHEN l.contract_date <= %s THEN 1 ELSE 0 END AS s{k}")
-        outer_cols.append(f"{receivables} AS r{k}")
-        outer_params += [day, day]
-        outer_cols += [f"0 AS o{k}_{i}" for i in range(len(thresholds), len(AGES) + 1)]
-        for i in range(len(thresholds)):
-            outer_cols.append(
-                f"{_positive(f'{receivables} - COALESCE(s.n{k}_{i}, 0)')} AS o{k}_{i}"
-            )
-            outer_params += [day, day]
+        in_force_params += [day, day]
+        thresholds = [day] + ([day - timedelta(days=n) for n in ages] if k == 0 else [])
+        for i, t in enumerate(thresholds):
+            part_cols.append(f"SUM(CASE WHEN due_on >= %s THEN a{k} END) AS n{k}_{i}")
+            part_params.append(t)
+        mid_cols.append(f"CASE WHEN l.contract_date <= %s THEN 1 ELSE 0 END AS s{k}")
+        mid_cols.append(
+            f"CASE WHEN l.contract_date <= %s THEN l.principal - COALESCE(p.paid{k}, 0) "
+            f"ELSE 0 END AS r{k}"
+        )
+        mid_params += [day, day]
+        mid_cols += [f"COALESCE(s.n{k}_{i}, 0) AS n{k}_{i}" for i in range(len(thresholds))]
+        outer_cols += [f"s{k}", f"r{k}"]
+        for i in range(len(AGES) + 1):
+            if i < len(thresholds):
+                outer_cols.append(f"{_positive(f'r{k} - n{k}_{i}')} AS o{k}_{i}")
+            else:
+                outer_cols.append(f"0 AS o{k}_{i}")
+    # OFFSET 0 keeps the middle query a separate step, so r{k} is computed once per contract.
     sql = f"""
-        SELECT l.id, l.district_id, {", ".join(outer_cols)}
-        FROM {loan_t} l
-        LEFT JOIN (
-            SELECT loan_id, {", ".join(paid_cols)} FROM {pay_t}
-            WHERE paid_on <= %s AND loan_id IN ({scope_sql}) GROUP BY loan_id
-        ) p ON p.loan_id = l.id
-        LEFT JOIN (
-            SELECT loan_id, {", ".join(part_cols)} FROM {part_t}
-            WHERE valid_from <= %s AND loan_id IN ({scope_sql}) GROUP BY loan_id
-        ) s ON s.loan_id = l.id
-        WHERE l.id IN ({scope_sql}) AND l.contract_date <= %s
+        SELECT id, district_id, {", ".join(outer_cols)} FROM (
+            SELECT l.id, l.district_id, {", ".join(mid_cols)}
+            FROM {loan_t} l
+            LEFT JOIN (
+                SELECT loan_id, {", ".join(paid_cols)} FROM {pay_t}
+                WHERE paid_on <= %s AND loan_id IN ({scope_sql}) GROUP BY loan_id
+            ) p ON p.loan_id = l.id
+            LEFT JOIN (
+                SELECT loan_id, {", ".join(part_cols)} FROM (
+                    SELECT loan_id, due_on, {", ".join(in_force_cols)} FROM {part_t}
+                    WHERE valid_from <= %s AND due_on >= %s AND loan_id IN ({scope_sql})
+                ) AS parts GROUP BY loan_id
+            ) s ON s.loan_id = l.id
+            WHERE l.id IN ({scope_sql}) AND l.contract_date <= %s
+            {"OFFSET 0" if connection.vendor == "postgresql" else "LIMIT -1 OFFSET 0"}
+        ) AS balances
     """
     params = [
-        *outer_params,
+        *mid_params,
         *paid_params,
         last,
         *scope_params,
         *part_params,
+        *in_force_params,
         last,
+        earliest,
         *scope_params,
         *scope_params,
         last,
@@ -300,12 +317,17 @@ def loan_figures(loan: WdfLoan, as_of: date) -> dict:
     return _figures(now, base)
 
 
+LABELS_WIDTH = 12  # the follow-up list's columns before the totals
+
+
 def follow_up_list(*, user, as_of: date, level=None, code=None) -> dict:
     """Contracts in arrears on ``as_of``, largest overdue first (then the oldest), with the
     oldest unpaid due date, and the running total against what the 10% target needs."""
     loans = _scoped_loans(user, level, code)
-    sql, params = _per_loan_sql(loans, [as_of, baseline_date(as_of)])
-    part_t = Instalment._meta.db_table
+    # The list needs the overdue debt and what is more than 30 days late, not the other ages.
+    sql, params = _per_loan_sql(loans, [as_of, baseline_date(as_of)], ages=AGES[:1])
+    part_t, loan_t = Instalment._meta.db_table, WdfLoan._meta.db_table
+    district_t, subdistrict_t = District._meta.db_table, Subdistrict._meta.db_table
     totals = ", ".join(_sums(0) + _sums(1))
     padding = ", ".join(["NULL"] * (2 * SUMS_WIDTH))
     # The oldest part still (partly) unpaid: parts are settled oldest first, so the overdue
@@ -331,27 +353,46 @@ def follow_up_list(*, user, as_of: date, level=None, code=None) -> dict:
             WHERE parts.later - parts.amount < a.o0_0
             GROUP BY parts.loan_id
         )
-        SELECT a.id, a.r0, a.o0_0, a.o0_1, oldest.oldest_due, {padding}
-        FROM arrears a LEFT JOIN oldest ON oldest.loan_id = a.id
+        SELECT a.id, a.r0, a.o0_0, a.o0_1, oldest.oldest_due,
+               l.contract_no, l.borrower_name, l.borrower_kind, l.district_id, d.name_th,
+               l.subdistrict_id, sd.name_th, {padding}
+        FROM arrears a
+        JOIN {loan_t} l ON l.id = a.id
+        JOIN {district_t} d ON d.code = l.district_id
+        LEFT JOIN {subdistrict_t} sd ON sd.code = l.subdistrict_id
+        LEFT JOIN oldest ON oldest.loan_id = a.id
         UNION ALL
-        SELECT NULL, NULL, NULL, NULL, NULL, {totals} FROM per_loan
+        SELECT {", ".join(["NULL"] * LABELS_WIDTH)}, {totals} FROM per_loan
     """
     params = [*params, as_of, as_of, as_of]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         raw = cursor.fetchall()
-    sums = next(r[5:] for r in raw if r[0] is None)
+    sums = next(r[LABELS_WIDTH:] for r in raw if r[0] is None)
     now = _parse_sums(sums[:SUMS_WIDTH]) or _empty()
     base = _parse_sums(sums[SUMS_WIDTH:]) or _empty()
-    raw = [r[:5] for r in raw if r[0] is not None]
-    info = _loan_labels([r[0] for r in raw])
     rows = []
-    for pk, r, o0, o30, oldest in raw:
+    for pk, r, o0, o30, oldest, no, name, kind, d, d_name, sub, sub_name, *_ in raw:
+        if pk is None:
+            continue
         if isinstance(oldest, str):
             oldest = date.fromisoformat(oldest)
+        # What a list row shows of the contract, without model instances (the list can hold
+        # tens of thousands of contracts).
+        loan = SimpleNamespace(
+            pk=pk,
+            id=pk,
+            contract_no=no,
+            borrower_name=name,
+            borrower_kind=kind,
+            district_id=d,
+            district=SimpleNamespace(code=d, name_th=d_name),
+            subdistrict_id=sub,
+            subdistrict=SimpleNamespace(code=sub, name_th=sub_name) if sub else None,
+        )
         rows.append(
             {
-                "loan": info[pk],
+                "loan": loan,
                 "receivables": money(r),
                 "overdue": money(o0),
                 "over_30": money(o30),
@@ -361,6 +402,7 @@ def follow_up_list(*, user, as_of: date, level=None, code=None) -> dict:
         )
     rows.sort(key=lambda x: (-x["overdue"], -(x["days_late"] or 0), x["loan"].contract_no))
     debt = _figures(now, base)
+    del debt["ageing"]  # only computed to 30 days here; the figures page has the buckets
     need = debt["to_collect_for_target"]
     running = ZERO
     for row in rows:
@@ -368,38 +410,6 @@ def follow_up_list(*, user, as_of: date, level=None, code=None) -> dict:
         row["running"] = running
         row["reaches_target"] = need > 0 and running >= need and running - row["overdue"] < need
     return {"as_of": as_of, "rows": rows, "figures": debt}
-
-
-def _loan_labels(ids) -> dict:
-    """What a list row shows of each contract, without building model instances (the list
-    can hold tens of thousands of contracts)."""
-    out = {}
-    fields = (
-        "id",
-        "contract_no",
-        "borrower_name",
-        "borrower_kind",
-        "district_id",
-        "district__name_th",
-        "subdistrict_id",
-        "subdistrict__name_th",
-    )
-    for i in range(0, len(ids), 5000):
-        for pk, no, name, kind, d, d_name, sub, sub_name in WdfLoan.objects.filter(
-            pk__in=ids[i : i + 5000]
-        ).values_list(*fields):
-            out[pk] = SimpleNamespace(
-                pk=pk,
-                id=pk,
-                contract_no=no,
-                borrower_name=name,
-                borrower_kind=kind,
-                district_id=d,
-                district=SimpleNamespace(code=d, name_th=d_name),
-                subdistrict_id=sub,
-                subdistrict=SimpleNamespace(code=sub, name_th=sub_name) if sub else None,
-            )
-    return out
 
 
 def with_balances(loans, day: date):
