@@ -64,6 +64,17 @@ class AreaQuerySet(models.QuerySet):
         return self.visible_to(user)
 
 
+class AreaCodesQuerySet(AreaQuerySet):
+    """Rows that keep their own province, district and subdistrict codes (``province_id``,
+    ``district_id``, ``subdistrict_id``)."""
+
+    area_lookups = {
+        "province": "province_id",
+        "district": "district_id",
+        "subdistrict": "subdistrict_id",
+    }
+
+
 def get_visible_or_404(model, user, *, write=False, **lookup):
     """The one object the user may see (or change, with ``write``); 404 when outside the area."""
     from django.core.exceptions import PermissionDenied

@@ -15,20 +15,12 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from audit.registry import register
-from cdd.scoping import AreaQuerySet
+from cdd.scoping import AreaCodesQuerySet, AreaQuerySet
 
 from .choices import BorrowerKind, BudgetLineKind, GovernanceLevel, ProjectStatus, RevisionKind
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 CENT = Decimal("0.01")
-
-
-class DistrictAreaQuerySet(AreaQuerySet):
-    area_lookups = {
-        "province": "province_id",
-        "district": "district_id",
-        "subdistrict": "subdistrict_id",
-    }
 
 
 class LoanChildQuerySet(AreaQuerySet):
@@ -137,7 +129,7 @@ class WdfLoan(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = DistrictAreaQuerySet.as_manager()
+    objects = AreaCodesQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("WDF loan")

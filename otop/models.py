@@ -14,20 +14,12 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from audit.registry import register
-from cdd.scoping import AreaQuerySet
+from cdd.scoping import AreaCodesQuerySet, AreaQuerySet
 
 from .choices import Category, Channel, ProducerKind
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 DEFAULT_FABRIC_FACTOR = Decimal("1.10")
-
-
-class ProducerAreaQuerySet(AreaQuerySet):
-    area_lookups = {
-        "province": "province_id",
-        "district": "district_id",
-        "subdistrict": "subdistrict_id",
-    }
 
 
 class ProducerChildQuerySet(AreaQuerySet):
@@ -82,7 +74,7 @@ class Producer(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = ProducerAreaQuerySet.as_manager()
+    objects = AreaCodesQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("OTOP producer")
