@@ -231,6 +231,25 @@ class WdfPayment(models.Model):
         return f"{self.loan.contract_no} {self.paid_on} {self.amount}"
 
 
+class LoanPaidTotal(models.Model):
+    """What has been paid on a contract in all. Kept by database triggers on the payments
+    table (every insert, update and delete, COPY included; see migration 0002), never by the
+    application, so the figures read one number per contract instead of summing all of its
+    payments: paid up to D = this total - the payments after D."""
+
+    loan = models.OneToOneField(
+        WdfLoan, primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    paid = models.DecimalField(**MONEY, default=0)
+
+    class Meta:
+        verbose_name = _("total paid on a contract")
+        verbose_name_plural = _("totals paid on contracts")
+
+    def __str__(self):
+        return f"{self.loan_id}: {self.paid}"
+
+
 @register
 class BudgetLine(models.Model):
     """A province's WDF budget line for one fiscal year."""

@@ -47,6 +47,7 @@ from .models import (
     Instalment,
     KkjFollowUp,
     KkjFund,
+    LoanPaidTotal,
     PendingProject,
     WdfLoan,
     WdfPayment,
@@ -91,26 +92,34 @@ def _positive(expr: str) -> str:
 def _per_loan_sql(loans, dates: list[date], ages=AGES) -> tuple[str, list]:
     """SQL with one row per contract of ``loans`` for several dates at once: id, district_id,
     and for each date k: s{k} (1 when signed by then), r{k} (receivables), o{k}_0 (overdue)
-    and o{k}_1..o{k}_4 (unpaid more than 30, 90, 180, 365 days late). Payments and parts are
-    each read once, grouped per contract; whether a part is in force on date k is worked out
-    once per part (a{k}). Only the first date gets the ageing columns, for ``ages`` (the
-    others are 0); the other dates (the 1 October baseline) only need the overdue debt. Parts
-    due before every threshold are left out: they are never "not yet due"."""
+    and o{k}_1..o{k}_4 (unpaid more than 30, 90, 180, 365 days late).
+
+    Payments and parts are each read once, grouped per contract. Only the payments after the
+    first date are read: paid up to a date is the contract's total paid (``LoanPaidTotal``)
+    minus the payments after it. Whether a part is in force on date k is worked out once per
+    part (a{k}); parts due before every threshold are left out, as they are never "not yet
+    due". Only the first date gets ageing columns, for ``ages`` (the others are 0); the other
+    dates (the 1 October baseline) only need the overdue debt."""
     scope_sql, scope_params = loans.order_by().values("id").query.sql_with_params()
-    loan_t, pay_t, part_t = (
-        WdfLoan._meta.db_table,
+    # The contracts themselves, read once through the same scope.
+    loans_sql, loans_params = (
+        loans.order_by().values("id", "district_id", "principal", "contract_date").query
+    ).sql_with_params()
+    pay_t, part_t, total_t = (
         WdfPayment._meta.db_table,
         Instalment._meta.db_table,
+        LoanPaidTotal._meta.db_table,
     )
-    last = max(dates)
-    earliest = min(min(dates), dates[0] - timedelta(days=max(ages, default=0)))
+    first, last = min(dates), max(dates)
+    earliest = min(first, dates[0] - timedelta(days=max(ages, default=0)))
     paid_cols, in_force_cols, part_cols, mid_cols, outer_cols = [], [], [], [], []
     paid_params, in_force_params, part_params, mid_params = [], [], [], []
     for k, day in enumerate(dates):
-        if day == last:  # every payment read is on or before the last date
-            paid_cols.append(f"SUM(amount) AS paid{k}")
+        # Paid up to the day = the contract's total (kept by triggers) - what came after.
+        if day == first:  # every payment read is after the first date
+            paid_cols.append(f"SUM(amount) AS later{k}")
         else:
-            paid_cols.append(f"SUM(CASE WHEN paid_on <= %s THEN amount ELSE 0 END) AS paid{k}")
+            paid_cols.append(f"SUM(CASE WHEN paid_on > %s THEN amount ELSE 0 END) AS later{k}")
             paid_params.append(day)
         in_force_cols.append(
             "CASE WHEN valid_from <= %s AND (valid_to IS NULL OR valid_to > %s) "
@@ -123,8 +132,8 @@ def _per_loan_sql(loans, dates: list[date], ages=AGES) -> tuple[str, list]:
             part_params.append(t)
         mid_cols.append(f"CASE WHEN l.contract_date <= %s THEN 1 ELSE 0 END AS s{k}")
         mid_cols.append(
-            f"CASE WHEN l.contract_date <= %s THEN l.principal - COALESCE(p.paid{k}, 0) "
-            f"ELSE 0 END AS r{k}"
+            "CASE WHEN l.contract_date <= %s "
+            f"THEN l.principal - COALESCE(t.paid, 0) + COALESCE(p.later{k}, 0) ELSE 0 END AS r{k}"
         )
         mid_params += [day, day]
         mid_cols += [f"COALESCE(s.n{k}_{i}, 0) AS n{k}_{i}" for i in range(len(thresholds))]
@@ -138,10 +147,11 @@ def _per_loan_sql(loans, dates: list[date], ages=AGES) -> tuple[str, list]:
     sql = f"""
         SELECT id, district_id, {", ".join(outer_cols)} FROM (
             SELECT l.id, l.district_id, {", ".join(mid_cols)}
-            FROM {loan_t} l
+            FROM ({loans_sql}) l
+            LEFT JOIN {total_t} t ON t.loan_id = l.id
             LEFT JOIN (
                 SELECT loan_id, {", ".join(paid_cols)} FROM {pay_t}
-                WHERE paid_on <= %s AND loan_id IN ({scope_sql}) GROUP BY loan_id
+                WHERE paid_on > %s AND loan_id IN ({scope_sql}) GROUP BY loan_id
             ) p ON p.loan_id = l.id
             LEFT JOIN (
                 SELECT loan_id, {", ".join(part_cols)} FROM (
@@ -149,20 +159,20 @@ def _per_loan_sql(loans, dates: list[date], ages=AGES) -> tuple[str, list]:
                     WHERE valid_from <= %s AND due_on >= %s AND loan_id IN ({scope_sql})
                 ) AS parts GROUP BY loan_id
             ) s ON s.loan_id = l.id
-            WHERE l.id IN ({scope_sql}) AND l.contract_date <= %s
+            WHERE l.contract_date <= %s
             {"OFFSET 0" if connection.vendor == "postgresql" else "LIMIT -1 OFFSET 0"}
         ) AS balances
     """
     params = [
         *mid_params,
+        *loans_params,
         *paid_params,
-        last,
+        first,
         *scope_params,
         *part_params,
         *in_force_params,
         last,
         earliest,
-        *scope_params,
         *scope_params,
         last,
     ]
@@ -328,6 +338,7 @@ def follow_up_list(*, user, as_of: date, level=None, code=None) -> dict:
     sql, params = _per_loan_sql(loans, [as_of, baseline_date(as_of)], ages=AGES[:1])
     part_t, loan_t = Instalment._meta.db_table, WdfLoan._meta.db_table
     district_t, subdistrict_t = District._meta.db_table, Subdistrict._meta.db_table
+    collate_c = 'COLLATE "C"' if connection.vendor == "postgresql" else ""
     totals = ", ".join(_sums(0) + _sums(1))
     padding = ", ".join(["NULL"] * (2 * SUMS_WIDTH))
     # The oldest part still (partly) unpaid: parts are settled oldest first, so the overdue
@@ -354,8 +365,8 @@ def follow_up_list(*, user, as_of: date, level=None, code=None) -> dict:
             GROUP BY parts.loan_id
         )
         SELECT a.id, a.r0, a.o0_0, a.o0_1, oldest.oldest_due,
-               l.contract_no, l.borrower_name, l.borrower_kind, l.district_id, d.name_th,
-               l.subdistrict_id, sd.name_th, {padding}
+               l.contract_no {collate_c}, l.borrower_name, l.borrower_kind, l.district_id,
+               d.name_th, l.subdistrict_id, sd.name_th, {padding}
         FROM arrears a
         JOIN {loan_t} l ON l.id = a.id
         JOIN {district_t} d ON d.code = l.district_id
@@ -363,7 +374,10 @@ def follow_up_list(*, user, as_of: date, level=None, code=None) -> dict:
         LEFT JOIN oldest ON oldest.loan_id = a.id
         UNION ALL
         SELECT {", ".join(["NULL"] * LABELS_WIDTH)}, {totals} FROM per_loan
+        ORDER BY 3 DESC, 5 ASC NULLS LAST, 6
     """
+    # Largest overdue first, then the oldest unpaid part, then the contract number (byte
+    # order). The totals row has no id.
     params = [*params, as_of, as_of, as_of]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -371,44 +385,50 @@ def follow_up_list(*, user, as_of: date, level=None, code=None) -> dict:
     sums = next(r[LABELS_WIDTH:] for r in raw if r[0] is None)
     now = _parse_sums(sums[:SUMS_WIDTH]) or _empty()
     base = _parse_sums(sums[SUMS_WIDTH:]) or _empty()
-    rows = []
-    for pk, r, o0, o30, oldest, no, name, kind, d, d_name, sub, sub_name, *_ in raw:
-        if pk is None:
-            continue
-        if isinstance(oldest, str):
-            oldest = date.fromisoformat(oldest)
-        # What a list row shows of the contract, without model instances (the list can hold
-        # tens of thousands of contracts).
-        loan = SimpleNamespace(
-            pk=pk,
-            id=pk,
-            contract_no=no,
-            borrower_name=name,
-            borrower_kind=kind,
-            district_id=d,
-            district=SimpleNamespace(code=d, name_th=d_name),
-            subdistrict_id=sub,
-            subdistrict=SimpleNamespace(code=sub, name_th=sub_name) if sub else None,
-        )
-        rows.append(
-            {
-                "loan": loan,
-                "receivables": money(r),
-                "overdue": money(o0),
-                "over_30": money(o30),
-                "oldest_due": oldest,
-                "days_late": (as_of - oldest).days if oldest else None,
-            }
-        )
-    rows.sort(key=lambda x: (-x["overdue"], -(x["days_late"] or 0), x["loan"].contract_no))
     debt = _figures(now, base)
     del debt["ageing"]  # only computed to 30 days here; the figures page has the buckets
     need = debt["to_collect_for_target"]
-    running = ZERO
-    for row in rows:
-        running += row["overdue"]
-        row["running"] = running
-        row["reaches_target"] = need > 0 and running >= need and running - row["overdue"] < need
+    # What a list row shows of the contract, without model instances (the list can hold tens
+    # of thousands of contracts); one object per district and subdistrict.
+    districts, subdistricts = {}, {None: None}
+    rows, running = [], ZERO
+    for row in raw:
+        pk = row[0]
+        if pk is None:
+            continue
+        r, o0, o30, oldest, no, name, kind, d, d_name, sub, sub_name = row[1:LABELS_WIDTH]
+        if isinstance(oldest, str):
+            oldest = date.fromisoformat(oldest)
+        district = districts.get(d)
+        if district is None:
+            district = districts[d] = SimpleNamespace(code=d, name_th=d_name)
+        subdistrict = subdistricts.get(sub)
+        if subdistrict is None and sub:
+            subdistrict = subdistricts[sub] = SimpleNamespace(code=sub, name_th=sub_name)
+        overdue = money(o0)
+        running += overdue
+        rows.append(
+            {
+                "loan": SimpleNamespace(
+                    pk=pk,
+                    id=pk,
+                    contract_no=no,
+                    borrower_name=name,
+                    borrower_kind=kind,
+                    district_id=d,
+                    district=district,
+                    subdistrict_id=sub,
+                    subdistrict=subdistrict,
+                ),
+                "receivables": money(r),
+                "overdue": overdue,
+                "over_30": money(o30),
+                "oldest_due": oldest,
+                "days_late": (as_of - oldest).days if oldest else None,
+                "running": running,
+                "reaches_target": need > 0 and running >= need and running - overdue < need,
+            }
+        )
     return {"as_of": as_of, "rows": rows, "figures": debt}
 
 
