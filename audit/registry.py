@@ -3,6 +3,8 @@
 import datetime
 import decimal
 
+from django.db.models.fields.files import FieldFile
+
 _audited: dict = {}
 
 
@@ -21,6 +23,8 @@ def is_audited(model) -> bool:
 
 
 def _jsonable(value):
+    if isinstance(value, FieldFile):  # a stored file (a product photo): its name
+        return value.name or ""
     if isinstance(value, decimal.Decimal):
         return str(value)
     if isinstance(value, datetime.datetime | datetime.date | datetime.time):

@@ -79,6 +79,16 @@ def record_created(model, created, *, batch_size=5000):
     )
 
 
+def record_updated(model, updated, *, batch_size=5000):
+    """Record updates without model instances: ``updated`` yields ``(pk, text, before, after)``
+    with only the changed fields, keyed and valued as ``registry.snapshot`` gives them."""
+    _write_entries(
+        model,
+        (("update", pk, text, before, after) for pk, text, before, after in updated),
+        batch_size,
+    )
+
+
 def _write_entries(model, entries, batch_size):
     """Write ``(action, pk, text, before, after)`` entries of one model for the current actor,
     by COPY on PostgreSQL."""

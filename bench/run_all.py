@@ -2,12 +2,14 @@
 
 Runs bench_geography, bench_import and bench_make_run.sh in turn (with ``--households`` also
 bench_households.py, PostgreSQL only, about 6 minutes; with ``--funds`` also bench_funds.py,
-PostgreSQL only, the WDF import, figures, follow-up and contract pages), then prints machine
+PostgreSQL only, the WDF import, figures, follow-up and contract pages; with ``--otop`` also
+bench_otop.py, PostgreSQL only, the OTOP sales import and the target page), then prints machine
 info and one table row per figure (benchmark, figure, target, pass/fail). The figures are
 merged into ``bench/out/results.json``: keys this run did not produce (e.g. ``make_run`` with
 ``--skip-make-run``) keep their earlier values.
 
     .venv/bin/python bench/run_all.py [--postgres] [--skip-make-run] [--households] [--funds]
+        [--otop]
 """
 
 import argparse
@@ -23,6 +25,7 @@ import bench_funds
 import bench_geography
 import bench_households
 import bench_import
+import bench_otop
 
 HERE = Path(__file__).resolve().parent
 
@@ -82,6 +85,8 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
         table += bench_households.rows(results["households"])
     if "funds" in results:
         table += bench_funds.rows(results["funds"])
+    if "otop" in results:
+        table += bench_otop.rows(results["otop"])
     return table
 
 
@@ -95,6 +100,9 @@ def main():
     parser.add_argument(
         "--funds", action="store_true", help="also run bench_funds.py (WDF loans, PostgreSQL)"
     )
+    parser.add_argument(
+        "--otop", action="store_true", help="also run bench_otop.py (OTOP sales, PostgreSQL)"
+    )
     args = parser.parse_args()
     pg = ["--postgres"] if args.postgres else []
     results = {"machine": machine()}
@@ -106,6 +114,8 @@ def main():
         results["households"] = bench_households.main(["--no-merge"])
     if args.funds:
         results["funds"] = bench_funds.main(["--no-merge"])
+    if args.otop:
+        results["otop"] = bench_otop.main(["--no-merge"])
     out = HERE / "out" / "results.json"
     out.parent.mkdir(exist_ok=True)
     previous = json.loads(out.read_text()) if out.exists() else {}

@@ -15,6 +15,7 @@ def navigation(request):
         (_("Households"), reverse("household-list")),
         (_("Progress"), reverse("household-progress")),
         (_("Community funds"), reverse("wdf-figures")),
+        (_("OTOP"), reverse("otop-targets")),
     ]
     if user.can_write:
         items.append((_("Import data"), reverse("import-start")))

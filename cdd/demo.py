@@ -69,7 +69,14 @@ def load_demo(*, villages_per_subdistrict=4) -> dict:
         for village in new:
             village.save()
     from funds.demo import load_funds_demo
+    from otop.demo import load_otop_demo
 
     admin = next(u for u in users if u.role == Role.SYSTEM_ADMIN)
     contracts = load_funds_demo(admin, DEMO_PROVINCE)
-    return {"users": users, "villages_created": len(new), "wdf_contracts": contracts}
+    producers = load_otop_demo(admin, DEMO_PROVINCE)
+    return {
+        "users": users,
+        "villages_created": len(new),
+        "wdf_contracts": contracts,
+        "otop_producers": producers,
+    }

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 import funds.api  # noqa: F401  (registers its routes)
 import households.api  # noqa: F401
+import otop.api  # noqa: F401
 import villages.api  # noqa: F401
 from cdd.api import router
 from reports.api import SectionView
@@ -25,6 +26,7 @@ urlpatterns = [
     path("areas/", include("villages.urls")),
     path("households/", include("households.urls")),
     path("funds/", include("funds.urls")),
+    path("otop/", include("otop.urls")),
     path("users/", include("accounts.urls")),
     path("imports/", include("imports.urls")),
     path("history/", include("audit.urls")),

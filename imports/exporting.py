@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 
 from django.http import HttpResponse
 from django.utils import translation
@@ -15,6 +16,12 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def _headers(resource):
     with translation.override("th"):
         return [f"{col.label} ({col.key})" for col in resource.columns]
+
+
+def sheet_title(label) -> str:
+    """A worksheet name Excel accepts: none of ``[]:*?/\\``, at most 31 characters."""
+    title = re.sub(r"[\[\]:*?/\\]", " ", str(label)).strip()[:31].strip()
+    return title or "Sheet"
 
 
 def table_response(resource, rows, fmt: str, file_stem: str, *, guide=False) -> HttpResponse:
@@ -34,7 +41,7 @@ def table_response(resource, rows, fmt: str, file_stem: str, *, guide=False) -> 
 
         wb = openpyxl.Workbook(write_only=False)
         ws = wb.active
-        ws.title = str(resource.label)[:31]
+        ws.title = sheet_title(resource.label)
         ws.append(headers)
         for cell in ws[1]:
             cell.font = Font(bold=True)

@@ -1,5 +1,10 @@
 """Cell parsers for import columns. Each returns a Python value or raises CellError (Thai)."""
 
+import datetime
+import functools
+import re
+
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .engine import CellError
@@ -23,13 +28,18 @@ def digits(n: int):
     return parse
 
 
-def choice(choices_cls):
+def choice(choices_cls, aliases=None):
+    """One of the codes of ``choices_cls``; its labels (Thai or English) and ``aliases``
+    ({other spelling: code}, e.g. common Thai names) are accepted too."""
     values = {c.value: c.value for c in choices_cls}
+    extra = {k.lower(): v for k, v in (aliases or {}).items()}
 
     def parse(raw):
         value = _text(raw).lower()
         if value in values:
             return value
+        if value in extra:
+            return extra[value]
         for c in choices_cls:  # Thai labels are accepted too
             if value == str(c.label).lower():
                 return c.value
@@ -140,3 +150,85 @@ def yes_no(raw):
     if value in ("no", "n", "false", "0", "ไม่", "ไม่ใช่", "ไม่มี"):
         return False
     raise CellError(_("Must be yes or no; got %(value)s.") % {"value": value[:40]})
+
+
+# The first year monthly figures in this system can belong to: the OTOP programme (and the
+# village funds' monthly follow-up) began in 2001 (B.E. 2544).
+FIRST_MONTH_YEAR = 2001
+_MONTH_NUMERIC = re.compile(r"^(\d+)\s*[-/.]\s*(\d+)(?:\s*[-/.]\s*(\d+))?$")
+_MONTH_NAMED = re.compile(r"^(\D+?)\s*(?:(?:พ|ค)\.?\s?ศ\.?\s*)?(\d+)$")
+
+
+def month_year(year: int, raw, earliest: int = FIRST_MONTH_YEAR, latest: int | None = None) -> int:
+    """The C.E. year of a typed year: above 2400 is B.E.; C.E. years run from ``earliest`` to
+    ``latest`` (next year when not given). Anything else (two digits, 2300, 1800, 1990) has no
+    clear reading."""
+    from cdd.thai import BE_OFFSET, BE_THRESHOLD
+
+    if latest is None:
+        latest = timezone.localdate().year + 1
+    ce = year - BE_OFFSET if year > BE_THRESHOLD else year
+    if not earliest <= ce <= latest:
+        raise CellError(
+            _(
+                "The year in %(value)s could not be read as B.E. (%(be_first)s-%(be_last)s) "
+                "or C.E. (%(ce_first)s-%(ce_last)s)."
+            )
+            % {
+                "value": str(raw)[:40],
+                "be_first": earliest + BE_OFFSET,
+                "be_last": latest + BE_OFFSET,
+                "ce_first": earliest,
+                "ce_last": latest,
+            }
+        )
+    return ce
+
+
+def a_month(raw):
+    """A month as its first day: ``YYYY-MM`` (a year above 2400 is B.E.), ``MM/YYYY``,
+    ``YYYY-MM-DD``, a Thai month name and year (``ต.ค. 2569``), Thai digits, or an Excel date
+    cell. The year must be written in full and read clearly as B.E. or C.E. (``month_year``)."""
+    latest = timezone.localdate().year + 1
+    if isinstance(raw, datetime.datetime | datetime.date):
+        return datetime.date(month_year(raw.year, raw, latest=latest), raw.month, 1)
+    return _month_text(_text(raw), latest)
+
+
+@functools.lru_cache(maxsize=4096)
+def _month_text(text: str, latest: int) -> datetime.date:
+    """a_month of a text; a file repeats a few months many times, so readings are cached."""
+    from cdd.thai import THAI_MONTHS, THAI_MONTHS_ABBR, arabic_digits
+
+    value = re.sub(r"\s+", " ", arabic_digits(text))
+    month = None
+    if m := _MONTH_NUMERIC.match(value):
+        first, second, third = m.groups()
+        if third is not None:  # a whole date: YYYY-MM-DD or DD/MM/YYYY
+            first, second = (first, second) if len(first) >= 3 else (third, second)
+        if len(first) >= 3:
+            year_text, month = first, int(second)
+        elif len(second) >= 3:
+            year_text, month = second, int(first)
+        else:
+            year_text, month = (second, int(first)) if int(first) <= 12 else (first, int(second))
+    elif m := _MONTH_NAMED.match(value):
+        key = m.group(1).replace(".", "").replace(" ", "")
+        names = [
+            (full, abbr.replace(".", ""))
+            for full, abbr in zip(THAI_MONTHS, THAI_MONTHS_ABBR, strict=True)
+        ]
+        month = next((i for i, pair in enumerate(names, start=1) if key in pair), None)
+        year_text = m.group(2)
+    if month is None or not 1 <= month <= 12:
+        raise CellError(_("Must be a month, YYYY-MM; got %(value)s.") % {"value": value[:40]})
+    if len(year_text) != 4:
+        raise CellError(_two_digit_year(value))
+    return datetime.date(month_year(int(year_text), value, latest=latest), month, 1)
+
+
+def _two_digit_year(value) -> str:
+    return _(
+        "The year in %(value)s could not be read as B.E. or C.E.: write all four digits "
+        "(for example 2569-10 or 2026-10)."
+    ) % {"value": value[:40]}

@@ -51,3 +51,10 @@ def kkj(*, user, province, as_of, district=None):
     from funds.selectors import kkj_section
 
     return kkj_section(user=user, province=province, as_of=as_of, district=district)
+
+
+@section("otop")
+def otop(*, user, province, as_of, district=None):
+    from otop.selectors import otop_section
+
+    return otop_section(user=user, province=province, as_of=as_of, district=district)

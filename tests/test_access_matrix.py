@@ -18,6 +18,8 @@ from funds.services import kkj_fund_save
 from funds.tests.conftest import make_loan, pay
 from households.models import Assistance
 from households.tests.conftest import make_household
+from otop.models import Sale
+from otop.tests.conftest import make_producer, make_product, sell
 
 ROLES = [
     "district_staff",
@@ -235,6 +237,56 @@ API = [
         "/api/v1/sections/kkj/?province=19&month=2026-11&district=1902",
         [404, 200, 200, 200, 200],
     ),
+    ("api otop producer home", "get", "/api/v1/otop_producers/OT-home/", [200, 200, 200, 200, 200]),
+    (
+        "api otop producer neighbour",
+        "get",
+        "/api/v1/otop_producers/OT-neighbour/",
+        [404, 200, 200, 200, 200],
+    ),
+    (
+        "api otop producer other",
+        "get",
+        "/api/v1/otop_producers/OT-other/",
+        [404, 404, 404, 200, 200],
+    ),
+    (
+        "api patch otop producer neighbour",
+        "patch",
+        "/api/v1/otop_producers/OT-neighbour/",
+        [404, 200, 200, 403, 200],
+    ),
+    ("api otop product other", "get", "/api/v1/otop_products/P-other/", [404, 404, 404, 200, 200]),
+    (
+        "api otop sale neighbour",
+        "get",
+        "/api/v1/otop_sales/{sale_neighbour}/",
+        [404, 200, 200, 200, 200],
+    ),
+    (
+        "api patch otop sale home",
+        "patch",
+        "/api/v1/otop_sales/{sale_home}/",
+        [200, 200, 200, 403, 200],
+    ),
+    (
+        "api patch otop sale other",
+        "patch",
+        "/api/v1/otop_sales/{sale_other}/",
+        [404, 404, 404, 403, 200],
+    ),
+    (
+        "api otop figures other province",
+        "get",
+        "/api/v1/otop_producers/figures/?province=10&month=2025-10",
+        [404, 404, 404, 200, 200],
+    ),
+    (
+        "api section otop neighbour district",
+        "get",
+        "/api/v1/sections/otop/?province=19&month=2025-10&district=1902",
+        [404, 200, 200, 200, 200],
+    ),
 ]
 
 PATCH_BODIES = {
@@ -242,6 +294,8 @@ PATCH_BODIES = {
     "wdf_loans": {"borrower_name": "นางใหม่ ใจดี"},
     "kkj_funds": {"governance_level": 2},
     "wdf_budget": {"allocated": "1000.00"},
+    "otop_producers": {"name": "กลุ่มใหม่"},
+    "otop_sales": {"amount": "10.00"},
 }
 
 
@@ -264,6 +318,7 @@ def world(users, villages):
     funds = _funds(users["system_admin"], villages)
     return {
         **funds,
+        **_otop(users["system_admin"]),
         "inside": inside.pk,
         "outside": outside.pk,
         "village_other": villages["other"].pk,
@@ -289,6 +344,17 @@ def _funds(admin, villages):
             province_id=province, fiscal_year=2569, kind="revolving", allocated=1000
         )
         out[f"budget_{key}"] = line.pk
+    return out
+
+
+def _otop(admin):
+    """An OTOP producer with a product and a month's sales in each district."""
+    out = {}
+    for key, subdistrict in (("home", "190101"), ("neighbour", "190201"), ("other", "100101")):
+        producer = make_producer(admin, f"OT-{key}", subdistrict)
+        product = make_product(admin, producer, f"P-{key}")
+        sell(admin, producer, "2025-10", "online", "1000", product=product)
+        out[f"sale_{key}"] = Sale.objects.get(producer=producer).pk
     return out
 
 

@@ -56,3 +56,12 @@ def test_a_file_that_is_not_a_workbook_is_rejected_in_thai(data):
     with pytest.raises(FileRejected) as exc:
         list(read_table(data, "payments.xlsx"))
     assert "ไฟล์" in str(exc.value)
+
+
+def test_sheet_titles_drop_characters_excel_refuses():
+    from imports.exporting import sheet_title
+
+    assert sheet_title("ผู้ผลิต/ผู้ประกอบการ OTOP") == "ผู้ผลิต ผู้ประกอบการ OTOP"
+    assert sheet_title("a[b]:c*d?e\\f") == "a b  c d e f"
+    assert len(sheet_title("ก" * 40)) == 31
+    assert sheet_title("///") == "Sheet"
