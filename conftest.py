@@ -1,4 +1,8 @@
-"""Shared fixtures: two provinces of real geography and one user per role."""
+"""Shared fixtures: two provinces of real geography and one user per role; helpers the apps'
+tests share (dates as typed, months, reading a page's table cells)."""
+
+import re
+from datetime import date
 
 import pytest
 
@@ -42,6 +46,16 @@ def users(geography):
 
 
 @pytest.fixture
+def officer(users):
+    return users["provincial_officer"]
+
+
+@pytest.fixture
+def staff(users):
+    return users["district_staff"]
+
+
+@pytest.fixture
 def villages(geography):
     """One village in the home district, one in the neighbour district, one in Bangkok."""
     return {
@@ -68,3 +82,32 @@ def user_form_data(**overrides):
     }
     data.update(overrides)
     return data
+
+
+def be(d):
+    """A date as typed in the forms: 21/11/2569."""
+    return f"{d.day:02d}/{d.month:02d}/{d.year + 543}"
+
+
+def add_months(month: date, n: int) -> date:
+    """The first day of the month ``n`` months after ``month``'s."""
+    index = month.year * 12 + month.month - 1 + n
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def text_of(html):
+    """The page's text with tags removed and spaces squeezed, as a reader sees it."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def row_html(html, attr, value):
+    """The HTML of the table row with ``attr="value"``."""
+    match = re.search(rf'<tr[^>]*{attr}="{re.escape(value)}"[^>]*>(.*?)</tr>', html, re.S)
+    assert match, f"no row {attr}={value}"
+    return match.group(0)
+
+
+def cell(html, attr, value, col):
+    """The text of the ``data-col="col"`` cell of that row."""
+    match = re.search(rf'data-col="{col}">(.*?)</td>', row_html(html, attr, value), re.S)
+    return text_of(match.group(1)).strip()

@@ -43,32 +43,39 @@ figures into ``bench/out/results.json`` under ``funds`` (other keys kept).
 
 import argparse
 import json
-import os
-import re
-import signal
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import date, timedelta
-from pathlib import Path
 
-import generate
 import generate_funds
 import make_payments
-from _common import PYTHON, ROOT, TIME, Database, manage, show
-from bench_households import summary_ms
+from _common import (
+    Database,
+    add_bench_args,
+    count_rows,
+    explain_slowest,
+    file_sizes,
+    import_figure,
+    import_files,
+    manage_with_timeout,
+    migrate_province,
+    officer_client,
+    out_args,
+    rounds,
+    run_benchmarks,
+    run_worker,
+    scratch_db,
+    setup_django,
+    show,
+    sql_of,
+    summary_ms,
+    verdict,
+)
 
-HERE = Path(__file__).resolve().parent
 PROVINCE = "19"
 TARGET_IMPORT_SECONDS = 60
 TARGET_FIGURES_MS = TARGET_FOLLOW_UP_MS = 1000
 TARGET_DETAIL_QUERIES = 10
-DB_SUFFIX = {"value": ""}  # --db-suffix
-
-
-def bench_db(name: str, template: Database | None = None) -> Database:
-    return Database("postgres", name + DB_SUFFIX["value"], template=template)
 
 
 def bench_dates(as_of: date) -> dict[str, date]:
@@ -86,144 +93,64 @@ def bench_dates(as_of: date) -> dict[str, date]:
     }
 
 
-def _count(url: str, sql: str, params=None):
-    conn = generate.connect(url)
-    with conn.cursor() as cur:
-        cur.execute(sql, params)
-        n = cur.fetchone()[0]
-    conn.close()
-    return n
-
-
 def _worker(db: Database, *args: str) -> dict:
-    proc = subprocess.run(
-        [PYTHON, __file__, "--worker", db.url, *args],
-        capture_output=True,
-        text=True,
-        cwd=HERE,
+    return run_worker(__file__, "--worker", db, *args)
+
+
+def _generate(db: Database, contracts: int, seed: str, as_of: date, *extra: str) -> dict:
+    migrate_province(db, PROVINCE)
+    return generate_funds.main(
+        ["--database-url", db.url, "--province", PROVINCE, "--contracts", str(contracts)]
+        + ["--seed", seed, "--as-of", as_of.isoformat(), *extra]
     )
-    print(proc.stdout, end="", flush=True)
-    last = [line for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
-    if proc.returncode or not last:
-        raise RuntimeError(f"worker failed:\n{proc.stdout}\n{proc.stderr}")
-    return json.loads(last[-1].removeprefix("RESULT "))
 
 
 def bench_import(
     contracts: int, rows: int, seed: str, as_of: date, keep: bool, xlsx: bool, timeout: int
 ) -> dict:
-    base = bench_db("funds_import")
     out = {"rows": rows, "contracts": contracts, "runs": {}}
-    try:
-        manage(base, "migrate", "--noinput")
-        manage(base, "load_geography", "--province", PROVINCE)
-        gen = generate_funds.main(
-            ["--database-url", base.url, "--province", PROVINCE, "--contracts", str(contracts)]
-            + ["--seed", seed, "--as-of", as_of.isoformat(), "--no-payments"]
-        )
+    with scratch_db("funds_import", keep=keep) as base:
+        gen = _generate(base, contracts, seed, as_of, "--no-payments")
         out["generate"] = {"contracts": gen["contracts"], "instalments": gen["instalments"]}
         with tempfile.TemporaryDirectory(prefix="cdd-funds-") as tmp:
-            files = [Path(tmp, "payments.csv")]
-            if xlsx:
-                files.append(Path(tmp, "payments.xlsx"))
+            files = import_files(tmp, "payments", xlsx)
             made = make_payments.main(
                 ["--database-url", base.url, "--province", PROVINCE, "--rows", str(rows)]
                 + ["--seed", seed, "--as-of", as_of.isoformat()]
-                + [arg for f in files for arg in ("--out", str(f))]
+                + out_args(files)
             )
-            out["file"] = {Path(k).suffix[1:]: v for k, v in made["files"].items()} | {
+            out["file"] = file_sizes(made) | {
                 "contracts_paying": made["contracts_paying"],
                 "amount": made["amount"],
             }
             for path in files:
                 fmt = path.suffix[1:]
-                db = bench_db(f"funds_import_{fmt}", template=base)
-                try:
-                    run = _run_with_timeout(db, path, timeout)
+                with scratch_db(f"funds_import_{fmt}", template=base, keep=keep) as db:
+                    run = manage_with_timeout(
+                        db, "import_data", "wdf_payments", str(path), timeout=timeout
+                    )
                     show(f"import {rows} payments, {fmt}", run)
                     run["ok"] = f"created {rows}, updated 0, unchanged 0" in run["stdout"]
                     if run["ok"]:
-                        run["payments_in_table"] = _count(
-                            db.url, "SELECT count(*) FROM funds_wdfpayment"
-                        )
-                        run["audit_entries"] = _count(
-                            db.url, "SELECT count(*) FROM audit_auditentry"
-                        )
+                        run["payments_in_table"] = count_rows(db.url, "funds_wdfpayment")
+                        run["audit_entries"] = count_rows(db.url, "audit_auditentry")
                         run["ok"] = run["payments_in_table"] == rows
                     if run["ok"] and fmt == "csv":
                         # The contract page where an audit entry exists for every payment.
                         out["detail_after_import"] = _worker(db, "--detail-only")
                     out["runs"][fmt] = run
-                finally:
-                    if not keep:
-                        db.drop()
-    finally:
-        if not keep:
-            base.drop()
     return out
 
 
-def _run_with_timeout(db: Database, path: Path, timeout: int) -> dict:
-    """``manage.py import_data wdf_payments FILE`` as ``_common.manage`` runs it (GNU time,
-    ``cdd.settings.local``), but in its own process group, killed after ``timeout`` seconds."""
-    env = dict(
-        os.environ,
-        DATABASE_URL=db.url,
-        DJANGO_SETTINGS_MODULE="cdd.settings.local",
-        CELERY_BROKER_URL="",
-    )
-    args = ["import_data", "wdf_payments", str(path)]
-    with tempfile.NamedTemporaryFile("r", suffix=".time") as rusage:
-        prefix = [TIME, "-v", "-o", rusage.name] if os.path.exists(TIME) else []
-        start = time.perf_counter()
-        proc = subprocess.Popen(
-            [*prefix, PYTHON, "manage.py", *args],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=True,
-        )
-        timed_out = False
-        try:
-            stdout, stderr = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            os.killpg(proc.pid, signal.SIGTERM)  # the group this call started, by its id
-            stdout, stderr = proc.communicate()
-        seconds = time.perf_counter() - start
-        report = rusage.read() + stderr
-    match = re.search(r"Maximum resident set size \(kbytes\):\s*(\d+)", report)
-    return {
-        "command": "manage.py " + " ".join(args),
-        "seconds": round(seconds, 2),
-        "peak_rss_mb": round(int(match.group(1)) / 1024, 1) if match else None,
-        "exit": proc.returncode,
-        "stdout": stdout.strip(),
-        "stderr": stderr.strip()[-2000:] if proc.returncode else "",
-        "timed_out": timed_out,
-    }
-
-
 def bench_queries(contracts: int, seed: str, as_of: date, runs: int, keep: bool) -> dict:
-    db = bench_db("funds_pages")
-    try:
-        manage(db, "migrate", "--noinput")
-        manage(db, "load_geography", "--province", PROVINCE)
-        gen = generate_funds.main(
-            ["--database-url", db.url, "--province", PROVINCE, "--contracts", str(contracts)]
-            + ["--seed", seed, "--as-of", as_of.isoformat()]
-        )
+    with scratch_db("funds_pages", keep=keep) as db:
+        gen = _generate(db, contracts, seed, as_of)
         result = _worker(db, "--runs", str(runs), "--as-of", as_of.isoformat())
         expected = gen["as_of_totals"]
         got = result["figures"]["as_of_totals"]
         result["figures"]["matches_generator"] = (
             got["receivables"] == expected["receivables"] and got["overdue"] == expected["overdue"]
         )
-    finally:
-        if not keep:
-            db.drop()
     return {"generate": gen, **result}
 
 
@@ -232,33 +159,16 @@ def bench_queries(contracts: int, seed: str, as_of: date, runs: int, keep: bool)
 
 
 def worker(url: str, runs: int, as_of: date, detail_only: bool):
-    os.environ.update(
-        DATABASE_URL=url, DJANGO_SETTINGS_MODULE="cdd.settings.local", CELERY_BROKER_URL=""
-    )
-    sys.path.insert(0, str(ROOT))
-    os.chdir(ROOT)
-    import django
-
-    django.setup()
-    from django.conf import settings
-
-    settings.DEBUG = False  # no query log, no debug templates
+    setup_django(url)
     from django.db import connection
     from django.db.models import Count
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
     from django.urls import NoReverseMatch, reverse
 
-    from accounts.models import User
     from funds import selectors
     from funds.models import WdfLoan
 
-    user, _created = User.objects.update_or_create(
-        username="bench_officer",
-        defaults={"role": "provincial_officer", "province_id": PROVINCE, "is_active": True},
-    )
-    client = Client(SERVER_NAME="localhost")
-    client.force_login(user)
+    user, client = officer_client(PROVINCE)
 
     def url_of(name, *args):
         try:
@@ -274,9 +184,6 @@ def worker(url: str, runs: int, as_of: date, detail_only: bool):
         if expect:
             assert expect in response.content.decode(), (path, expect)
         return seconds
-
-    def sql_of(queries):
-        return [(round(float(q["time"]) * 1000, 1), q["sql"][:300]) for q in queries]
 
     def detail(loan) -> dict:
         path = url_of("wdf-loan-detail", loan.pk)
@@ -308,23 +215,20 @@ def worker(url: str, runs: int, as_of: date, detail_only: bool):
     order = [list(dates)[i % len(dates)] for i in range(runs)]
     area = {"level": "province", "code": PROVINCE}
 
-    def timed(fn, label_key):
-        per_date = {k: [] for k in dates}
-        for k in dates:  # warm-up
-            fn(dates[k])
-        for k in order:
-            start = time.perf_counter()
-            fn(dates[k])
-            per_date[k].append(time.perf_counter() - start)
-        every = [t for ts in per_date.values() for t in ts]
-        out = {**summary_ms(every), "per_date": {}}
-        for k, ts in per_date.items():
-            out["per_date"][k] = {"date": dates[k].isoformat(), **summary_ms(ts)}
-        print(f"{label_key}: median {out['median_ms']} ms, p95 {out['p95_ms']} ms", flush=True)
-        return out
+    def timed(fn, label_key, self_timed=False):
+        """fn(label of a date) timed round the dates (warm-up first), summary per date."""
+        return rounds(
+            fn,
+            dates,
+            order,
+            label_key,
+            per="per_date",
+            describe=lambda k: {"date": dates[k].isoformat()},
+            self_timed=self_timed,
+        )
 
     # b. Selectors.
-    figures = timed(lambda d: selectors.wdf_debt(user=user, as_of=d, **area), "wdf_debt")
+    figures = timed(lambda k: selectors.wdf_debt(user=user, as_of=dates[k], **area), "wdf_debt")
     with CaptureQueriesContext(connection) as q:
         debt = selectors.wdf_debt(user=user, as_of=as_of, **area)
     figures["queries"] = len(q.captured_queries)
@@ -339,7 +243,9 @@ def worker(url: str, runs: int, as_of: date, detail_only: bool):
     figures["explain"] = explain_slowest(q.captured_queries)
     result["figures"] = figures
 
-    follow = timed(lambda d: selectors.follow_up_list(user=user, as_of=d, **area), "follow_up")
+    follow = timed(
+        lambda k: selectors.follow_up_list(user=user, as_of=dates[k], **area), "follow_up"
+    )
     with CaptureQueriesContext(connection) as q:
         data = selectors.follow_up_list(user=user, as_of=as_of, **area)
     follow["queries"] = len(q.captured_queries)
@@ -369,25 +275,17 @@ def worker(url: str, runs: int, as_of: date, detail_only: bool):
         def path(k, base=base):
             return f"{base}?province={PROVINCE}&as_of={dates[k].isoformat()}"
 
-        for k in dates:
-            get(path(k), expect(k))
-        per_date = {k: [] for k in dates}
-        for k in order:
-            per_date[k].append(get(path(k), expect(k)))
-        every = [t for ts in per_date.values() for t in ts]
+        timing = timed(
+            lambda k, path=path, expect=expect: get(path(k), expect(k)), name, self_timed=True
+        )
         with CaptureQueriesContext(connection) as q:
             get(path("as_of"), expect("as_of"))
-        page = {
+        result["pages"][key] = {
             "url": path("as_of"),
-            **summary_ms(every),
-            "per_date": {
-                k: {"date": dates[k].isoformat(), **summary_ms(ts)} for k, ts in per_date.items()
-            },
+            **timing,
             "queries": len(q.captured_queries),
             "sql": sql_of(q.captured_queries),
         }
-        result["pages"][key] = page
-        print(f"{name}: median {page['median_ms']} ms, p95 {page['p95_ms']} ms", flush=True)
 
     counted = loans.annotate(n=Count("payments"))
     chosen = {
@@ -408,41 +306,20 @@ def worker(url: str, runs: int, as_of: date, detail_only: bool):
     print("RESULT " + json.dumps(result, ensure_ascii=False, default=str))
 
 
-def explain_slowest(captured) -> dict:
-    """EXPLAIN (ANALYZE, BUFFERS) of the slowest captured statement, run again as it was sent
-    (whatever SQL the selector builds today)."""
-    from django.db import connection
-
-    slowest = max(captured, key=lambda q: float(q["time"]))
-    with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + slowest["sql"])
-        plan = [row[0] for row in cursor.fetchall()]
-    return {"ms": round(float(slowest["time"]) * 1000, 1), "sql": slowest["sql"], "plan": plan}
-
-
 # ---------------------------------------------------------------------------------------------
 
 
 def rows(results: dict) -> list[tuple[str, str, str, str]]:
     """(benchmark, figure, target, pass/fail) for each figure."""
 
-    def verdict(ok):
-        return "pass" if ok else "FAIL"
-
     table = []
     if "import" in results:
         imp = results["import"]
         for fmt, r in imp["runs"].items():
-            if r.get("timed_out"):
-                figure = f"timed out after {r['seconds']:.0f} s"
-            else:
-                figure = f"{r['seconds']:.1f} s, {r['peak_rss_mb'] or 0:.0f} MB"
-                if not r.get("ok"):
-                    figure += " (wrong counts)"
             table.append(
                 (
                     f"import {imp['rows']:,} WDF payments, {fmt}, postgres",
-                    figure,
+                    import_figure(r),
                     f"≤ {TARGET_IMPORT_SECONDS} s",
                     verdict(r.get("ok") and r["seconds"] <= TARGET_IMPORT_SECONDS),
                 )
@@ -516,63 +393,21 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
     return table
 
 
-def print_table(results: dict):
-    print("\n| benchmark | figure | target | result |\n|---|---|---|---|")
-    for row in rows(results):
-        print("| " + " | ".join(row) + " |")
-
-
-def merge_results(results: dict):
-    out = HERE / "out" / "results.json"
-    out.parent.mkdir(exist_ok=True)
-    data = json.loads(out.read_text()) if out.exists() else {}
-    data["funds"] = {**data.get("funds", {}), **results}
-    out.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str))
-    print(f"\nmerged into {out}")
-
-
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--contracts", type=int, default=50_000)
     parser.add_argument("--rows", type=int, default=400_000, help="payments in the import file")
-    parser.add_argument("--runs", type=int, default=15, help="timed calls per figure")
-    parser.add_argument("--seed", default="1")
-    parser.add_argument("--as-of", type=date.fromisoformat, default=date.today(), help="ISO date")
-    parser.add_argument("--skip-import", action="store_true")
-    parser.add_argument("--skip-xlsx", action="store_true", help="import the CSV only")
-    parser.add_argument("--skip-queries", action="store_true")
-    parser.add_argument("--import-timeout", type=int, default=1800, help="seconds per import")
-    parser.add_argument("--db-suffix", default="", help="appended to the database names")
-    parser.add_argument("--keep", action="store_true", help="keep the bench databases")
-    parser.add_argument("--no-merge", action="store_true", help="do not write results.json")
-    parser.add_argument("--worker", metavar="DATABASE_URL", help=argparse.SUPPRESS)
+    add_bench_args(
+        parser, as_of_type=date.fromisoformat, as_of_help="ISO date", import_timeout=1800
+    )
     parser.add_argument("--detail-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         worker(args.worker, args.runs, args.as_of, args.detail_only)
         return {}
-    DB_SUFFIX["value"] = args.db_suffix
-    results = {"as_of": args.as_of.isoformat()}
-    if not args.skip_import:
-        results["import"] = bench_import(
-            args.contracts,
-            args.rows,
-            args.seed,
-            args.as_of,
-            args.keep,
-            not args.skip_xlsx,
-            args.import_timeout,
-        )
-    if not args.skip_queries:
-        results["queries"] = bench_queries(
-            args.contracts, args.seed, args.as_of, args.runs, args.keep
-        )
-    print_table(results)
-    if not args.no_merge:
-        merge_results(results)
-    return results
+    return run_benchmarks(args, "funds", args.contracts, bench_import, bench_queries, rows)
 
 
 if __name__ == "__main__":

@@ -41,20 +41,29 @@ database (``cdd_bench_hh_national``) and records its projected time for 13 milli
 
 import argparse
 import json
-import math
-import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import generate
 import make_households
-from _common import PYTHON, ROOT, Database, manage, show
+from _common import (
+    count_rows,
+    manage,
+    merge_results,
+    migrate_province,
+    officer_client,
+    print_table,
+    run_worker,
+    scratch_db,
+    setup_django,
+    show,
+    sql_of,
+    summary_ms,
+    verdict,
+)
 
-HERE = Path(__file__).resolve().parent
 PROVINCE = "19"
 TARGET_IMPORT_SECONDS, TARGET_IMPORT_MB = 60, 500
 TARGET_LIST_P95_MS, TARGET_PROGRESS_MS, TARGET_DETAIL_QUERIES = 300, 500, 10
@@ -64,32 +73,6 @@ COPY_COLUMNS = (
     "national_id varchar(13), members smallint, income_per_person numeric(14, 2), "
     "survey_year smallint, source varchar(8), failed_dimensions text, plan_date date"
 )
-
-
-def p95(values: list[float]) -> float:
-    """Nearest-rank 95th percentile."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
-
-
-def summary_ms(seconds: list[float]) -> dict:
-    ms = [s * 1000 for s in seconds]
-    return {
-        "n": len(ms),
-        "median_ms": round(statistics.median(ms), 1),
-        "p95_ms": round(p95(ms), 1),
-        "min_ms": round(min(ms), 1),
-        "max_ms": round(max(ms), 1),
-    }
-
-
-def _count(url: str, sql: str) -> int:
-    conn = generate.connect(url)
-    with conn.cursor() as cur:
-        cur.execute(sql)
-        n = cur.fetchone()[0]
-    conn.close()
-    return n
 
 
 def plain_copy(url: str, csv_path: Path, runs: int = 3) -> dict:
@@ -135,11 +118,9 @@ VARIANTS = [
 
 
 def bench_import(rows: int, seed: str, keep: bool, variants: bool) -> dict:
-    base = Database("postgres", "hh_import")
     runs, counts = {}, {}
-    try:
-        manage(base, "migrate", "--noinput")
-        manage(base, "load_geography", "--province", PROVINCE)
+    with scratch_db("hh_import", keep=keep) as base:
+        migrate_province(base, PROVINCE)
         villages = generate.main(
             ["--database-url", base.url, "--province", PROVINCE, "--households", "0"]
             + ["--seed", seed]
@@ -155,8 +136,7 @@ def bench_import(rows: int, seed: str, keep: bool, variants: bool) -> dict:
                 )
             sizes = {name: round(p.stat().st_size / 1e6, 2) for name, p in files.items()}
             for key, label, name, settings in VARIANTS if variants else VARIANTS[:1]:
-                db = Database("postgres", f"hh_import_{key}", template=base)
-                try:
+                with scratch_db(f"hh_import_{key}", template=base, keep=keep) as db:
                     run = manage(
                         db,
                         "import_data",
@@ -171,23 +151,17 @@ def bench_import(rows: int, seed: str, keep: bool, variants: bool) -> dict:
                     runs[key] = run
                     if key == "xlsx":
                         counts = {
-                            table: _count(db.url, f"SELECT count(*) FROM {table}")
+                            table: count_rows(db.url, table)
                             for table in (
                                 "households_household",
                                 "households_developmentplan",
                                 "audit_auditentry",
                             )
                         }
-                finally:
-                    if not keep:
-                        db.drop()
             copy = plain_copy(base.url, files["households.csv"])
             assert copy["rows"] == rows, copy
         ratio = round(runs["xlsx"]["seconds"] / copy["seconds"], 1)
         print(f"plain COPY of the same {rows} rows: {copy['seconds']:.2f} s; import/COPY {ratio}x")
-    finally:
-        if not keep:
-            base.drop()
     return {
         "rows": rows,
         "villages": villages,
@@ -201,42 +175,28 @@ def bench_import(rows: int, seed: str, keep: bool, variants: bool) -> dict:
 
 
 def bench_pages(households: int, seed: str, requests: int, runs: int, keep: bool) -> dict:
-    db = Database("postgres", "hh_pages")
-    try:
-        manage(db, "migrate", "--noinput")
-        manage(db, "load_geography", "--province", PROVINCE)
+    with scratch_db("hh_pages", keep=keep) as db:
+        migrate_province(db, PROVINCE)
         gen = generate.main(
             ["--database-url", db.url, "--province", PROVINCE, "--households", str(households)]
             + ["--seed", seed]
         )
-        proc = subprocess.run(
-            [PYTHON, __file__, "--pages-worker", db.url, "--requests", str(requests)]
-            + ["--runs", str(runs)],
-            capture_output=True,
-            text=True,
-            cwd=HERE,
+        pages = run_worker(
+            __file__,
+            "--pages-worker",
+            db,
+            *("--requests", str(requests), "--runs", str(runs)),
+            what="page worker",
         )
-        print(proc.stdout, end="", flush=True)
-        last = [line for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
-        if proc.returncode or not last:
-            raise RuntimeError(f"page worker failed:\n{proc.stdout}\n{proc.stderr}")
-        pages = json.loads(last[-1].removeprefix("RESULT "))
-    finally:
-        if not keep:
-            db.drop()
     return {"households": households, "generate": gen, **pages}
 
 
 def bench_national(limit: int, seed: str, keep: bool) -> dict:
-    db = Database("postgres", "hh_national")
-    try:
+    with scratch_db("hh_national", keep=keep) as db:
         return generate.main(
             ["--database-url", db.url, "--setup", "--scale", "national", "--limit", str(limit)]
             + ["--seed", seed]
         )
-    finally:
-        if not keep:
-            db.drop()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -244,35 +204,18 @@ def bench_national(limit: int, seed: str, keep: bool) -> dict:
 
 
 def pages_worker(url: str, requests: int, runs: int):
-    os.environ.update(
-        DATABASE_URL=url, DJANGO_SETTINGS_MODULE="cdd.settings.local", CELERY_BROKER_URL=""
-    )
-    sys.path.insert(0, str(ROOT))
-    os.chdir(ROOT)
-    import django
-
-    django.setup()
-    from django.conf import settings
-
-    settings.DEBUG = False  # no query log, no debug templates
+    setup_django(url)
     from datetime import date
 
     from django.db import connection
     from django.db.models import Count
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from accounts.models import User
     from households.models import Household
     from households.selectors import household_progress
     from villages.models import District
 
-    user, _created = User.objects.update_or_create(
-        username="bench_officer",
-        defaults={"role": "provincial_officer", "province_id": PROVINCE, "is_active": True},
-    )
-    client = Client(SERVER_NAME="localhost")
-    client.force_login(user)
+    user, client = officer_client(PROVINCE)
 
     def get(path: str, expect: str):
         start = time.perf_counter()
@@ -303,7 +246,7 @@ def pages_worker(url: str, requests: int, runs: int):
         **summary_ms(times),
         "districts": len(districts),
         "queries": len(q),
-        "sql": [(round(float(x["time"]) * 1000, 1), x["sql"][:300]) for x in q.captured_queries],
+        "sql": sql_of(q.captured_queries),
     }
     print(f"list: {result['list']['median_ms']} ms median, {result['list']['p95_ms']} ms p95")
 
@@ -314,7 +257,7 @@ def pages_worker(url: str, requests: int, runs: int):
     times = [get(path, first_district) for _ in range(runs)]
     with CaptureQueriesContext(connection) as q:
         get(path, first_district)
-    progress_sql = [(round(float(x["time"]) * 1000, 1), x["sql"][:300]) for x in q.captured_queries]
+    progress_sql = sql_of(q.captured_queries)
     selector = []
     for _ in range(runs):
         start = time.perf_counter()
@@ -364,9 +307,6 @@ def pages_worker(url: str, requests: int, runs: int):
 
 def rows(results: dict) -> list[tuple[str, str, str, str]]:
     """(benchmark, figure, target, pass/fail) for each figure."""
-
-    def verdict(ok):
-        return "pass" if ok else "FAIL"
 
     table = []
     if "import" in results:
@@ -452,21 +392,6 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
     return table
 
 
-def print_table(results: dict):
-    print("\n| benchmark | figure | target | result |\n|---|---|---|---|")
-    for row in rows(results):
-        print("| " + " | ".join(row) + " |")
-
-
-def merge_results(results: dict):
-    out = HERE / "out" / "results.json"
-    out.parent.mkdir(exist_ok=True)
-    data = json.loads(out.read_text()) if out.exists() else {}
-    data["households"] = {**data.get("households", {}), **results}
-    out.write_text(json.dumps(data, indent=2, ensure_ascii=False))
-    print(f"\nmerged into {out}")
-
-
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter
@@ -498,9 +423,9 @@ def main(argv=None) -> dict:
         )
     if args.national_limit:
         results["national"] = bench_national(args.national_limit, args.seed, args.keep)
-    print_table(results)
+    print_table(rows(results))
     if not args.no_merge:
-        merge_results(results)
+        merge_results("households", results)
     return results
 
 

@@ -40,28 +40,37 @@ Databases are dropped at the end unless ``--keep``; ``--db-suffix X`` appends X 
 
 import argparse
 import json
-import os
-import re
-import signal
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import date
-from pathlib import Path
 
-import generate
 import generate_otop as go
 import make_otop_sales
-from _common import PYTHON, ROOT, TIME, Database, manage, show
-from bench_funds import explain_slowest
-from bench_households import summary_ms
+from _common import (
+    Database,
+    add_bench_args,
+    count_rows,
+    explain_slowest,
+    file_sizes,
+    import_figure,
+    import_files,
+    manage_with_timeout,
+    migrate_province,
+    officer_client,
+    out_args,
+    rounds,
+    run_benchmarks,
+    run_worker,
+    scratch_db,
+    setup_django,
+    show,
+    sql_of,
+    verdict,
+)
 
-HERE = Path(__file__).resolve().parent
 PROVINCE = "19"
 TARGET_IMPORT_SECONDS = 30
 TARGET_PAGE_MS = 500
-DB_SUFFIX = {"value": ""}  # --db-suffix
 FIGURE_KEYS = [
     "sales_fy",
     "fabric_sales_prev_fy",
@@ -72,10 +81,6 @@ FIGURE_KEYS = [
     "online_sales_prev_same_period",
     "online_growth_pct",
 ]
-
-
-def bench_db(name: str, template: Database | None = None) -> Database:
-    return Database("postgres", name + DB_SUFFIX["value"], template=template)
 
 
 def bench_months(as_of: date) -> dict[str, int]:
@@ -90,32 +95,12 @@ def bench_months(as_of: date) -> dict[str, int]:
     }
 
 
-def _count(url: str, sql: str, params=None):
-    conn = generate.connect(url)
-    with conn.cursor() as cur:
-        cur.execute(sql, params)
-        n = cur.fetchone()[0]
-    conn.close()
-    return n
-
-
 def _worker(db: Database, *args: str) -> dict:
-    proc = subprocess.run(
-        [PYTHON, __file__, "--worker", db.url, *args],
-        capture_output=True,
-        text=True,
-        cwd=HERE,
-    )
-    print(proc.stdout, end="", flush=True)
-    last = [line for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
-    if proc.returncode or not last:
-        raise RuntimeError(f"worker failed:\n{proc.stdout}\n{proc.stderr}")
-    return json.loads(last[-1].removeprefix("RESULT "))
+    return run_worker(__file__, "--worker", db, *args)
 
 
 def _generate(db: Database, producers: int, seed: str, as_of: date) -> dict:
-    manage(db, "migrate", "--noinput")
-    manage(db, "load_geography", "--province", PROVINCE)
+    migrate_province(db, PROVINCE)
     gen = go.main(
         ["--database-url", db.url, "--province", PROVINCE, "--producers", str(producers)]
         + ["--seed", seed, "--as-of", as_of.isoformat()]
@@ -126,39 +111,33 @@ def _generate(db: Database, producers: int, seed: str, as_of: date) -> dict:
 def bench_import(
     producers: int, rows: int, seed: str, as_of: date, keep: bool, xlsx: bool, timeout: int
 ) -> dict:
-    base = bench_db("otop_import")
     out = {"rows": rows, "producers": producers, "runs": {}}
-    try:
+    with scratch_db("otop_import", keep=keep) as base:
         gen = _generate(base, producers, seed, as_of)
         out["generate"] = {
             k: gen[k] for k in ("producers", "products", "sales", "first_month", "as_of_month")
         }
         with tempfile.TemporaryDirectory(prefix="cdd-otop-") as tmp:
-            files = [Path(tmp, "otop_sales.csv")]
-            if xlsx:
-                files.append(Path(tmp, "otop_sales.xlsx"))
+            files = import_files(tmp, "otop_sales", xlsx)
             made = make_otop_sales.main(
                 ["--database-url", base.url, "--province", PROVINCE, "--rows", str(rows)]
                 + ["--seed", seed, "--as-of", as_of.isoformat()]
-                + [arg for f in files for arg in ("--out", str(f))]
+                + out_args(files)
             )
-            out["file"] = {Path(k).suffix[1:]: v for k, v in made["files"].items()} | {
+            out["file"] = file_sizes(made) | {
                 k: made[k]
                 for k in ("producers_in_file", "with_product", "online", "amount")
                 + ("first_month", "last_month")
             }
             for path in files:
                 fmt = path.suffix[1:]
-                db = bench_db(f"otop_import_{fmt}", template=base)
-                try:
+                with scratch_db(f"otop_import_{fmt}", template=base, keep=keep) as db:
                     run = run_import(db, "otop_sales", path, timeout)
                     show(f"import {rows} OTOP sales, {fmt}", run)
                     run["ok"] = f"created {rows}, updated 0, unchanged 0" in run["stdout"]
                     if run["ok"]:
-                        run["sales_in_table"] = _count(db.url, "SELECT count(*) FROM otop_sale")
-                        run["audit_entries"] = _count(
-                            db.url, "SELECT count(*) FROM audit_auditentry"
-                        )
+                        run["sales_in_table"] = count_rows(db.url, "otop_sale")
+                        run["audit_entries"] = count_rows(db.url, "audit_auditentry")
                         run["ok"] = run["sales_in_table"] == gen["sales"] + rows
                     again = None
                     if run["ok"]:
@@ -166,61 +145,16 @@ def bench_import(
                         show(f"re-import {rows} OTOP sales, {fmt}", again)
                         again["ok"] = f"created 0, updated 0, unchanged {rows}" in again["stdout"]
                     out["runs"][fmt] = {"import": run, "reimport": again}
-                finally:
-                    if not keep:
-                        db.drop()
-    finally:
-        if not keep:
-            base.drop()
     return out
 
 
-def run_import(db: Database, resource: str, path: Path, timeout: int) -> dict:
-    """``manage.py import_data RESOURCE FILE`` as ``_common.manage`` runs it (GNU time,
-    ``cdd.settings.local``), but in its own process group, killed after ``timeout`` seconds."""
-    env = dict(
-        os.environ,
-        DATABASE_URL=db.url,
-        DJANGO_SETTINGS_MODULE="cdd.settings.local",
-        CELERY_BROKER_URL="",
-    )
-    args = ["import_data", resource, str(path)]
-    with tempfile.NamedTemporaryFile("r", suffix=".time") as rusage:
-        prefix = [TIME, "-v", "-o", rusage.name] if os.path.exists(TIME) else []
-        start = time.perf_counter()
-        proc = subprocess.Popen(
-            [*prefix, PYTHON, "manage.py", *args],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=True,
-        )
-        timed_out = False
-        try:
-            stdout, stderr = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            os.killpg(proc.pid, signal.SIGTERM)  # the group this call started, by its id
-            stdout, stderr = proc.communicate()
-        seconds = time.perf_counter() - start
-        report = rusage.read() + stderr
-    match = re.search(r"Maximum resident set size \(kbytes\):\s*(\d+)", report)
-    return {
-        "command": "manage.py " + " ".join(args),
-        "seconds": round(seconds, 2),
-        "peak_rss_mb": round(int(match.group(1)) / 1024, 1) if match else None,
-        "exit": proc.returncode,
-        "stdout": stdout.strip()[-2000:],
-        "stderr": stderr.strip()[-2000:] if proc.returncode else "",
-        "timed_out": timed_out,
-    }
+def run_import(db: Database, resource: str, path, timeout: int) -> dict:
+    """``manage.py import_data RESOURCE FILE``, killed after ``timeout`` seconds."""
+    return manage_with_timeout(db, "import_data", resource, str(path), timeout=timeout, tail=2000)
 
 
 def bench_queries(producers: int, seed: str, as_of: date, runs: int, keep: bool) -> dict:
-    db = bench_db("otop_pages")
-    try:
+    with scratch_db("otop_pages", keep=keep) as db:
         gen = _generate(db, producers, seed, as_of)
         result = _worker(db, "--runs", str(runs), "--as-of", as_of.isoformat())
         monthly = go.monthly_from_json(gen["monthly"])
@@ -235,9 +169,6 @@ def bench_queries(producers: int, seed: str, as_of: date, runs: int, keep: bool)
             checks[label] = {"month": got["month"], "ok": not differ, "differ": differ}
         result["figures"]["matches_generator"] = all(c["ok"] for c in checks.values())
         result["figures"]["checks"] = checks
-    finally:
-        if not keep:
-            db.drop()
     gen.pop("monthly")
     return {"generate": gen, **result}
 
@@ -253,19 +184,8 @@ def _same(a, b) -> bool:
 
 
 def worker(url: str, runs: int, as_of: date):
-    os.environ.update(
-        DATABASE_URL=url, DJANGO_SETTINGS_MODULE="cdd.settings.local", CELERY_BROKER_URL=""
-    )
-    sys.path.insert(0, str(ROOT))
-    os.chdir(ROOT)
-    import django
-
-    django.setup()
-    from django.conf import settings
-
-    settings.DEBUG = False  # no query log, no debug templates
+    setup_django(url)
     from django.db import connection
-    from django.test import Client
     from django.test.utils import (
         CaptureQueriesContext,
         setup_test_environment,
@@ -273,40 +193,24 @@ def worker(url: str, runs: int, as_of: date):
     )
     from django.urls import NoReverseMatch, reverse
 
-    from accounts.models import User
     from otop import selectors
 
-    user, _created = User.objects.update_or_create(
-        username="bench_officer",
-        defaults={"role": "provincial_officer", "province_id": PROVINCE, "is_active": True},
-    )
-    client = Client(SERVER_NAME="localhost")
-    client.force_login(user)
+    user, client = officer_client(PROVINCE)
 
     months = {label: go.month_date(k) for label, k in bench_months(as_of).items()}
     order = [list(months)[i % len(months)] for i in range(runs)]
     area = {"level": "province", "code": PROVINCE}
 
-    def sql_of(queries):
-        return [(round(float(q["time"]) * 1000, 1), q["sql"][:400]) for q in queries]
-
     def timed(fn, label):
-        per_month = {k: [] for k in months}
-        for k in months:  # warm-up
-            fn(k)
-        for k in order:
-            start = time.perf_counter()
-            fn(k)
-            per_month[k].append(time.perf_counter() - start)
-        every = [t for ts in per_month.values() for t in ts]
-        out = {**summary_ms(every), "per_month": {}}
-        for k, ts in per_month.items():
-            out["per_month"][k] = {
-                "month": go.month_text(go.month_key(months[k])),
-                **summary_ms(ts),
-            }
-        print(f"{label}: median {out['median_ms']} ms, p95 {out['p95_ms']} ms", flush=True)
-        return out
+        """fn(label of a month) timed round the months (warm-up first), summary per month."""
+        return rounds(
+            fn,
+            months,
+            order,
+            label,
+            per="per_month",
+            describe=lambda k: {"month": go.month_text(go.month_key(months[k]))},
+        )
 
     result = {"settings": "cdd.settings.local, DEBUG off", "user": "provincial_officer 19"}
 
@@ -324,7 +228,7 @@ def worker(url: str, runs: int, as_of: date):
     slow = max(captured, key=lambda k: sum(float(x["time"]) for x in captured[k]))
     statements = sorted(captured[slow], key=lambda x: float(x["time"]), reverse=True)
     figures["sql_month"] = go.month_text(go.month_key(months[slow]))
-    figures["sql"] = sql_of(captured[slow])
+    figures["sql"] = sql_of(captured[slow], 400)
     figures["explain"] = explain_slowest(statements[:1])
     if len(statements) > 1:
         figures["explain_second"] = explain_slowest(statements[1:2])
@@ -388,7 +292,7 @@ def worker(url: str, runs: int, as_of: date):
             url=path("as_of"),
             month_query=style or "not understood: the page's default month",
             queries=len(q.captured_queries),
-            sql=sql_of(q.captured_queries),
+            sql=sql_of(q.captured_queries, 400),
         )
         result["page"] = page
     print("RESULT " + json.dumps(result, ensure_ascii=False, default=str))
@@ -399,15 +303,6 @@ def worker(url: str, runs: int, as_of: date):
 
 def rows(results: dict) -> list[tuple[str, str, str, str]]:
     """(benchmark, figure, target, pass/fail) for each figure."""
-
-    def verdict(ok):
-        return "pass" if ok else "FAIL"
-
-    def timing(r):
-        if r.get("timed_out"):
-            return f"timed out after {r['seconds']:.0f} s"
-        figure = f"{r['seconds']:.1f} s, {r['peak_rss_mb'] or 0:.0f} MB"
-        return figure if r.get("ok") else figure + " (wrong counts)"
 
     def slowest(timing):
         label, m = max(timing["per_month"].items(), key=lambda item: item[1]["p95_ms"])
@@ -421,7 +316,7 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
             table.append(
                 (
                     f"import {imp['rows']:,} OTOP sales, {fmt}, postgres",
-                    timing(run),
+                    import_figure(run),
                     f"≤ {TARGET_IMPORT_SECONDS} s",
                     verdict(run.get("ok") and run["seconds"] <= TARGET_IMPORT_SECONDS),
                 )
@@ -430,7 +325,7 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
                 table.append(
                     (
                         f"re-import of the same {fmt} (unchanged {imp['rows']:,})",
-                        timing(again),
+                        import_figure(again),
                         f"≤ {TARGET_IMPORT_SECONDS} s",
                         verdict(again.get("ok") and again["seconds"] <= TARGET_IMPORT_SECONDS),
                     )
@@ -480,64 +375,20 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
     return table
 
 
-def print_table(results: dict):
-    print("\n| benchmark | figure | target | result |\n|---|---|---|---|")
-    for row in rows(results):
-        print("| " + " | ".join(row) + " |")
-
-
-def merge_results(results: dict):
-    out = HERE / "out" / "results.json"
-    out.parent.mkdir(exist_ok=True)
-    data = json.loads(out.read_text()) if out.exists() else {}
-    data["otop"] = {**data.get("otop", {}), **results}
-    out.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str))
-    print(f"\nmerged into {out}")
-
-
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--producers", type=int, default=5_000)
     parser.add_argument("--rows", type=int, default=100_000, help="sales in the import file")
-    parser.add_argument("--runs", type=int, default=15, help="timed calls per figure")
-    parser.add_argument("--seed", default="1")
-    parser.add_argument(
-        "--as-of", type=go.parse_month, default=date.today(), help="YYYY-MM or YYYY-MM-DD"
+    add_bench_args(
+        parser, as_of_type=go.parse_month, as_of_help="YYYY-MM or YYYY-MM-DD", import_timeout=900
     )
-    parser.add_argument("--skip-import", action="store_true")
-    parser.add_argument("--skip-xlsx", action="store_true", help="import the CSV only")
-    parser.add_argument("--skip-queries", action="store_true")
-    parser.add_argument("--import-timeout", type=int, default=900, help="seconds per import")
-    parser.add_argument("--db-suffix", default="", help="appended to the database names")
-    parser.add_argument("--keep", action="store_true", help="keep the bench databases")
-    parser.add_argument("--no-merge", action="store_true", help="do not write results.json")
-    parser.add_argument("--worker", metavar="DATABASE_URL", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         worker(args.worker, args.runs, args.as_of)
         return {}
-    DB_SUFFIX["value"] = args.db_suffix
-    results = {"as_of": args.as_of.isoformat()}
-    if not args.skip_import:
-        results["import"] = bench_import(
-            args.producers,
-            args.rows,
-            args.seed,
-            args.as_of,
-            args.keep,
-            not args.skip_xlsx,
-            args.import_timeout,
-        )
-    if not args.skip_queries:
-        results["queries"] = bench_queries(
-            args.producers, args.seed, args.as_of, args.runs, args.keep
-        )
-    print_table(results)
-    if not args.no_merge:
-        merge_results(results)
-    return results
+    return run_benchmarks(args, "otop", args.producers, bench_import, bench_queries, rows)
 
 
 if __name__ == "__main__":

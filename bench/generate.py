@@ -48,6 +48,7 @@ must not exist yet (use a fresh database). The last line printed is ``RESULT {js
 
 import argparse
 import bisect
+import csv
 import io
 import json
 import os
@@ -210,7 +211,8 @@ def household_counts(village_codes: list[str], total: int, seed) -> list[int]:
     return counts
 
 
-def _cumulative(weights):
+def cumulative(weights):
+    """Running totals of weights, for ``pick`` (and ``bisect`` over a random fraction)."""
     out, acc = [], 0
     for w in weights:
         acc += w
@@ -218,9 +220,19 @@ def _cumulative(weights):
     return out
 
 
-MEMBER_CUM = _cumulative(MEMBER_WEIGHTS)
-FAIL_COUNT_CUM = _cumulative(FAIL_COUNT_WEIGHTS)
-PHASE_CUM = _cumulative(PHASE_WEIGHTS)
+def pick(r: random.Random, values, cum):
+    """One of ``values``, weighted by the running totals ``cum`` (``cumulative``)."""
+    return values[bisect.bisect_right(cum, r.random() * cum[-1])]
+
+
+def baht_text(satang: int) -> str:
+    """Satang as baht text with two decimals, as COPY and the import files take it."""
+    return f"{satang // 100}.{satang % 100:02d}"
+
+
+MEMBER_CUM = cumulative(MEMBER_WEIGHTS)
+FAIL_COUNT_CUM = cumulative(FAIL_COUNT_WEIGHTS)
+PHASE_CUM = cumulative(PHASE_WEIGHTS)
 
 
 class Clock:
@@ -262,7 +274,7 @@ def village_households(code: str, count: int, seed, clock: Clock):
         failing, pool, weights = [], list(DIMS), list(DIM_WEIGHTS)
         for _ in range(k):
             x = rnd() * sum(weights)
-            i = bisect.bisect_right(_cumulative(weights), x)
+            i = bisect.bisect_right(cumulative(weights), x)
             failing.append(pool.pop(i))
             weights.pop(i)
         living = "living" in failing
@@ -342,9 +354,79 @@ def manage(url: str, *args: str):
     subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
 
 
-def _check_columns(cur):
-    """Fail clearly when a table gained a NOT NULL column this generator does not fill."""
-    for table, columns in TABLES.items():
+# ---------------------------------------------------------------------------------------------
+# Import files (the make_*.py generators)
+
+
+def write_table(path: Path, header, rows, *, sheet: str, csv_row=None, xlsx_row=None) -> int:
+    """Write an import file, .csv (UTF-8) or .xlsx (openpyxl write-only, one sheet named
+    ``sheet``): the header, then each row's cells as ``csv_row(row)`` / ``xlsx_row(row)`` give
+    them (the row itself by default). Returns how many rows were written."""
+    n = 0
+    if path.suffix == ".csv":
+        with path.open("w", encoding="utf-8", newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow(header)
+            for row in rows:
+                writer.writerow(csv_row(row) if csv_row else row)
+                n += 1
+    elif path.suffix == ".xlsx":
+        from openpyxl import Workbook
+
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet(sheet)
+        ws.append(header)
+        for row in rows:
+            ws.append(xlsx_row(row) if xlsx_row else row)
+            n += 1
+        wb.save(path)
+    else:
+        raise SystemExit(f"{path}: use a .csv or .xlsx name")
+    return n
+
+
+def import_file_args(doc: str, argv, *, rows: int, as_of_type, as_of_help: str):
+    """The options of make_payments.py and make_otop_sales.py, read from ``argv``."""
+    parser = province_parser(doc)
+    parser.add_argument("--rows", type=int, default=rows)
+    parser.add_argument("--seed", default="1")
+    parser.add_argument("--as-of", type=as_of_type, default=date.today(), help=as_of_help)
+    parser.add_argument("--out", action="append", type=Path, required=True, help=".csv or .xlsx")
+    args = parser.parse_args(argv)
+    if not args.database_url:
+        parser.error("--database-url (or DATABASE_URL) is required")
+    return args
+
+
+def write_import_files(result: dict, paths, write, started: float) -> dict:
+    """Call ``write(path)`` for each path, note each file's size and time in ``result["files"]``
+    and the seconds since ``started``, print the ``RESULT`` line; return ``result``."""
+    files = result["files"] = {}
+    for path in paths:
+        t0 = time.perf_counter()
+        write(path)
+        files[str(path)] = {
+            "mb": round(path.stat().st_size / 1e6, 2),
+            "seconds": round(time.perf_counter() - t0, 1),
+        }
+        print(f"wrote {path} ({files[str(path)]['mb']} MB)", flush=True)
+    result["seconds"] = round(time.perf_counter() - started, 1)
+    print("RESULT " + json.dumps(result))
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# Generating into the database (shared with generate_funds.py and generate_otop.py)
+
+
+def require_postgres(parser, args):
+    if not args.database_url or not args.database_url.startswith(("postgres", "postgresql")):
+        parser.error("a PostgreSQL --database-url (or DATABASE_URL) is required")
+
+
+def check_columns(cur, tables: dict[str, str], script: str):
+    """Fail clearly when a table gained a NOT NULL column ``script`` does not fill."""
+    for table, columns in tables.items():
         filled = {c.strip() for c in columns.split(",")}
         cur.execute(
             "SELECT column_name FROM information_schema.columns WHERE table_name = %s "
@@ -353,12 +435,108 @@ def _check_columns(cur):
         )
         missing = sorted({row[0] for row in cur.fetchall()} - filled)
         if missing:
-            raise SystemExit(f"{table} has NOT NULL columns generate.py does not fill: {missing}")
+            raise SystemExit(f"{table} has NOT NULL columns {script} does not fill: {missing}")
 
 
 def _next_id(cur, table: str) -> int:
     cur.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}")
     return cur.fetchone()[0]
+
+
+def province_parser(doc: str):
+    """The options of a generator into one province (generate_funds.py, generate_otop.py):
+    ``--database-url`` and ``--province`` first; ``parse_province_args`` adds ``--setup``."""
+    parser = argparse.ArgumentParser(
+        description=doc.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"))
+    parser.add_argument("--province", default="19")
+    return parser
+
+
+def parse_province_args(parser, argv):
+    parser.add_argument("--setup", action="store_true", help="migrate and load_geography first")
+    args = parser.parse_args(argv)
+    require_postgres(parser, args)
+    return args
+
+
+def province_connection(args, script: str, tables, empty: str, what: str):
+    """(connection, subdistrict codes) for generating into ``args.province``: ``migrate`` and
+    ``load_geography`` first with ``--setup``; the tables checked (``check_columns``); refused
+    when the province has no subdistricts or already has rows in the table ``empty`` (``what``
+    names them); synchronous commit off for the COPYs."""
+    url, province = args.database_url, args.province
+    if args.setup:
+        manage(url, "migrate", "--noinput")
+        manage(url, "load_geography", "--province", province)
+    conn = connect(url)
+    with conn.cursor() as cur:
+        check_columns(cur, tables, script)
+        subdistricts = _scope_subdistricts(cur, [province])
+        if not subdistricts:
+            raise SystemExit(f"no subdistricts in province {province}: run load_geography")
+        cur.execute(f"SELECT count(*) FROM {empty} WHERE province_id = %s", [province])
+        if cur.fetchone()[0]:
+            raise SystemExit(f"{what} already exist in this province: use a fresh database")
+        cur.execute("SET synchronous_commit = off")
+    return conn, subdistricts
+
+
+def vacuum_analyze(conn, tables):
+    """VACUUM ANALYZE the tables written, then close the connection."""
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        for table in tables:
+            cur.execute(f"VACUUM ANALYZE {table}")
+    conn.close()
+
+
+class CopyWriter:
+    """COPY text lines buffered per table (``tables``: table -> its column list) and sent in
+    batches with psycopg2 ``copy_expert``; ids continue after the largest stored one."""
+
+    tables: dict[str, str] = {}
+
+    def __init__(self, conn):
+        self.conn = conn
+        with conn.cursor() as cur:
+            self.ids = {t: _next_id(cur, t) for t in self.tables}
+        self.lines = {t: [] for t in self.tables}
+        self.counts = {t: 0 for t in self.tables}
+
+    def _id(self, table):
+        value = self.ids[table]
+        self.ids[table] += 1
+        return value
+
+    def take(self) -> dict[str, list[str]]:
+        """The buffered lines, handed over for copying; the buffers start empty again."""
+        batch, self.lines = self.lines, {t: [] for t in self.tables}
+        return batch
+
+    def copy(self, batch: dict[str, list[str]] | None = None):
+        """COPY a batch (by default what is buffered now) and commit."""
+        if batch is None:
+            batch = self.take()
+        with self.conn.cursor() as cur:
+            for table, columns in self.tables.items():
+                lines = batch[table]
+                if lines:
+                    data = io.StringIO("".join(lines))
+                    cur.copy_expert(f"COPY {table} ({columns}) FROM STDIN", data, size=1 << 20)
+                    self.counts[table] += len(lines)
+        self.conn.commit()
+
+    def reset_sequences(self, extra=()):
+        """Move the id sequences of the tables (and ``extra`` ones) past the ids written."""
+        with self.conn.cursor() as cur:
+            for table in [*self.tables, *extra]:
+                cur.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"(SELECT coalesce(max(id), 1) FROM {table}))"
+                )
+        self.conn.commit()
 
 
 def _scope_subdistricts(cur, provinces: list[str] | None) -> list[str]:
@@ -442,21 +620,19 @@ def restore_indexes(conn, saved):
             conn.commit()
 
 
-class Writer:
+class Writer(CopyWriter):
     """Buffers COPY text lines per table and sends them in batches."""
 
+    tables = TABLES
+
     def __init__(self, conn, clock: Clock, seed):
-        self.conn = conn
-        self.lines = {t: [] for t in TABLES}
+        super().__init__(conn)
         stamp = f"{clock.as_of.isoformat()} 09:00:00+07"
         self.stamp = stamp
         self.iso = clock.iso
-        with conn.cursor() as cur:
-            self.ids = {t: _next_id(cur, t) for t in TABLES}
         self.teams = {}  # district -> [team id, plans left]
         self.team_rng = random.Random(f"{seed}:teams")
         self.team_numbers = {}
-        self.counts = {t: 0 for t in TABLES}
 
     def _team(self, district: str) -> int:
         team = self.teams.get(district)
@@ -514,30 +690,6 @@ class Writer:
     def pending(self) -> int:
         return len(self.lines["households_household"])
 
-    def take(self) -> dict[str, list[str]]:
-        """The buffered lines, handed over for copying; the buffers start empty again."""
-        batch, self.lines = self.lines, {t: [] for t in TABLES}
-        return batch
-
-    def copy(self, batch: dict[str, list[str]]):
-        with self.conn.cursor() as cur:
-            for table, columns in TABLES.items():
-                lines = batch[table]
-                if lines:
-                    data = io.StringIO("".join(lines))
-                    cur.copy_expert(f"COPY {table} ({columns}) FROM STDIN", data, size=1 << 20)
-                    self.counts[table] += len(lines)
-        self.conn.commit()
-
-    def reset_sequences(self):
-        with self.conn.cursor() as cur:
-            for table in TABLES:
-                cur.execute(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                    f"(SELECT coalesce(max(id), 1) FROM {table}))"
-                )
-        self.conn.commit()
-
 
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(
@@ -562,8 +714,7 @@ def main(argv=None) -> dict:
         "--setup", action="store_true", help="migrate and load_geography (scope) first"
     )
     args = parser.parse_args(argv)
-    if not args.database_url or not args.database_url.startswith(("postgres", "postgresql")):
-        parser.error("a PostgreSQL --database-url (or DATABASE_URL) is required")
+    require_postgres(parser, args)
     if args.households is None:
         args.households = 250_000 if args.scale == "province" else NATIONAL_HOUSEHOLDS
 
@@ -575,7 +726,7 @@ def main(argv=None) -> dict:
     conn = connect(args.database_url)
     provinces = [args.province] if args.scale == "province" else None
     with conn.cursor() as cur:
-        _check_columns(cur)
+        check_columns(cur, TABLES, "generate.py")
     villages = ensure_villages(conn, provinces, args.villages_per_subdistrict, args.seed)
     t_villages = time.perf_counter() - started
     print(f"villages in scope: {len(villages)} ({t_villages:.1f} s)", flush=True)
@@ -647,11 +798,7 @@ def main(argv=None) -> dict:
         else:
             t_index = 0.0
     t0 = time.perf_counter()
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        for table in ["villages_village", "households_mentorteam", *INDEXED_TABLES]:
-            cur.execute(f"VACUUM ANALYZE {table}")
-    conn.close()
+    vacuum_analyze(conn, ["villages_village", "households_mentorteam", *INDEXED_TABLES])
     t_vacuum = time.perf_counter() - t0
     total = time.perf_counter() - started
     result.update(

@@ -47,11 +47,8 @@ receivables and overdue as of ``--as-of``, and seconds per phase).
         [--relief-pct 3] [--restructure-pct 2] [--no-payments]
 """
 
-import argparse
 import bisect
-import io
 import json
-import os
 import random
 import sys
 import time
@@ -60,6 +57,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import generate
+from generate import baht_text, cumulative, pick
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -96,21 +94,9 @@ TABLES = {
 }
 
 
-def _cumulative(weights):
-    out, acc = [], 0
-    for w in weights:
-        acc += w
-        out.append(acc)
-    return out
-
-
-PROFILE_CUM = _cumulative(PROFILE_WEIGHTS)
-PIECE_CUM = _cumulative(PIECE_WEIGHTS)
-INSTALMENT_CUM = _cumulative(INSTALMENT_WEIGHTS)
-
-
-def pick(r: random.Random, values, cum):
-    return values[bisect.bisect_right(cum, r.random() * cum[-1])]
+PROFILE_CUM = cumulative(PROFILE_WEIGHTS)
+PIECE_CUM = cumulative(PIECE_WEIGHTS)
+INSTALMENT_CUM = cumulative(INSTALMENT_WEIGHTS)
 
 
 def fiscal_year_be(d: date) -> int:
@@ -120,10 +106,6 @@ def fiscal_year_be(d: date) -> int:
 
 def satang(amount: Decimal) -> int:
     return int(amount * 100)
-
-
-def baht_text(s: int) -> str:
-    return f"{s // 100}.{s % 100:02d}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -190,7 +172,7 @@ def capped(payments, room: int):
 def plan_contracts(subdistricts: list[str], n: int, seed, as_of: date, province: str):
     """The contracts' terms: a list of dicts in contract-number order."""
     weights = [random.Random(f"{seed}:wdf-size:{s}").uniform(0.5, 1.5) for s in subdistricts]
-    cum = _cumulative(weights)
+    cum = cumulative(weights)
     first = date(as_of.year - 5 - (as_of.month < 10), 10, 1)  # FY start five years back
     lo, hi = first.toordinal(), as_of.toordinal()
     r = random.Random(f"{seed}:wdf-contracts:{province}")
@@ -384,30 +366,6 @@ def ledgers(
 # Database
 
 
-def _check_columns(cur):
-    """Fail clearly when a table gained a NOT NULL column this generator does not fill."""
-    for table, columns in TABLES.items():
-        filled = {c.strip() for c in columns.split(",")}
-        cur.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = %s "
-            "AND is_nullable = 'NO' AND column_default IS NULL AND is_identity = 'NO'",
-            [table],
-        )
-        missing = sorted({row[0] for row in cur.fetchall()} - filled)
-        if missing:
-            raise SystemExit(
-                f"{table} has NOT NULL columns generate_funds.py does not fill: {missing}"
-            )
-
-
-def _next_ids(cur) -> dict[str, int]:
-    ids = {}
-    for table in TABLES:
-        cur.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}")
-        ids[table] = cur.fetchone()[0]
-    return ids
-
-
 def _insert_relief_round(cur, rr: dict) -> int:
     cur.execute(
         "INSERT INTO funds_reliefround (province_id, number, title, announced_on, effective_on, "
@@ -425,22 +383,15 @@ def _insert_relief_round(cur, rr: dict) -> int:
     return cur.fetchone()[0]
 
 
-class Writer:
+class Writer(generate.CopyWriter):
     """COPY text lines per table, sent in batches."""
 
+    tables = TABLES
+
     def __init__(self, conn):
-        self.conn = conn
-        with conn.cursor() as cur:
-            self.ids = _next_ids(cur)
-        self.lines = {t: [] for t in TABLES}
-        self.counts = {t: 0 for t in TABLES}
+        super().__init__(conn)
         self.kinds = {"original": 0, "relief": 0, "restructure": 0}
         self.loan_ids = []
-
-    def _id(self, table):
-        value = self.ids[table]
-        self.ids[table] += 1
-        return value
 
     def add(self, ledger: Ledger, relief_round_id):
         c = ledger.c
@@ -488,26 +439,6 @@ class Writer:
                 f"{iso(d)} 14:00:00+07\n"
             )
 
-    def copy(self):
-        with self.conn.cursor() as cur:
-            for table, columns in TABLES.items():
-                lines = self.lines[table]
-                if lines:
-                    data = io.StringIO("".join(lines))
-                    cur.copy_expert(f"COPY {table} ({columns}) FROM STDIN", data, size=1 << 20)
-                    self.counts[table] += len(lines)
-        self.conn.commit()
-        self.lines = {t: [] for t in TABLES}
-
-    def reset_sequences(self):
-        with self.conn.cursor() as cur:
-            for table in [*TABLES, "funds_reliefround"]:
-                cur.execute(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                    f"(SELECT coalesce(max(id), 1) FROM {table}))"
-                )
-        self.conn.commit()
-
 
 def python_totals(all_ledgers, as_of: date) -> dict:
     """Receivables and overdue (baht) as of --as-of, computed here by CONTRACT.md's rules:
@@ -533,11 +464,7 @@ def python_totals(all_ledgers, as_of: date) -> dict:
 
 
 def main(argv=None) -> dict:
-    parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"))
-    parser.add_argument("--province", default="19")
+    parser = generate.province_parser(__doc__)
     parser.add_argument("--contracts", type=int, default=50_000)
     parser.add_argument("--seed", default="1")
     parser.add_argument("--as-of", type=date.fromisoformat, default=date.today(), help="ISO date")
@@ -547,25 +474,12 @@ def main(argv=None) -> dict:
         "--no-payments", action="store_true", help="contracts and original schedules only"
     )
     parser.add_argument("--batch-size", type=int, default=10_000, help="contracts per COPY")
-    parser.add_argument("--setup", action="store_true", help="migrate and load_geography first")
-    args = parser.parse_args(argv)
-    if not args.database_url or not args.database_url.startswith(("postgres", "postgresql")):
-        parser.error("a PostgreSQL --database-url (or DATABASE_URL) is required")
+    args = generate.parse_province_args(parser, argv)
 
     started = time.perf_counter()
-    if args.setup:
-        generate.manage(args.database_url, "migrate", "--noinput")
-        generate.manage(args.database_url, "load_geography", "--province", args.province)
-    conn = generate.connect(args.database_url)
-    with conn.cursor() as cur:
-        _check_columns(cur)
-        subdistricts = generate._scope_subdistricts(cur, [args.province])
-        if not subdistricts:
-            raise SystemExit(f"no subdistricts in province {args.province}: run load_geography")
-        cur.execute("SELECT count(*) FROM funds_wdfloan WHERE province_id = %s", [args.province])
-        if cur.fetchone()[0]:
-            raise SystemExit("WDF contracts already exist in this province: use a fresh database")
-        cur.execute("SET synchronous_commit = off")
+    conn, subdistricts = generate.province_connection(
+        args, "generate_funds.py", TABLES, "funds_wdfloan", "WDF contracts"
+    )
     t0 = time.perf_counter()
     contracts = plan_contracts(subdistricts, args.contracts, args.seed, args.as_of, args.province)
     payments = not args.no_payments
@@ -591,14 +505,10 @@ def main(argv=None) -> dict:
         if i % args.batch_size == 0 or i == len(all_ledgers):
             writer.copy()
             print(f"  {i:>8,} contracts", flush=True)
-    writer.reset_sequences()
+    writer.reset_sequences(extra=["funds_reliefround"])
     t_copy = time.perf_counter() - t0
     t0 = time.perf_counter()
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        for table in [*TABLES, "funds_reliefround"]:
-            cur.execute(f"VACUUM ANALYZE {table}")
-    conn.close()
+    generate.vacuum_analyze(conn, [*TABLES, "funds_reliefround"])
     t_vacuum = time.perf_counter() - t0
 
     restructured = [lg for lg in all_ledgers if lg.revisions[-1][0] == "restructure"]

@@ -56,18 +56,16 @@ online, Thai fabric), the sums per month and the CONTRACT.md figures (``sales_fy
         [--no-sales]
 """
 
-import argparse
 import bisect
-import io
 import json
 import math
-import os
 import random
 import time
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 import generate
+from generate import baht_text, cumulative, pick
 
 NULL = "\\N"
 PERIOD_YEARS = 5  # whole fiscal years before the current one
@@ -148,22 +146,10 @@ TABLES = {
 }
 
 
-def _cumulative(weights):
-    out, acc = [], 0
-    for w in weights:
-        acc += w
-        out.append(acc)
-    return out
-
-
-KIND_CUM = _cumulative(KIND_WEIGHTS)
-PRODUCT_COUNT_CUM = _cumulative(PRODUCT_COUNT_WEIGHTS)
-CATEGORY_CUM = _cumulative(CATEGORY_WEIGHTS)
-STAR_CUM = _cumulative(STAR_WEIGHTS)
-
-
-def pick(r: random.Random, values, cum):
-    return values[bisect.bisect_right(cum, r.random() * cum[-1])]
+KIND_CUM = cumulative(KIND_WEIGHTS)
+PRODUCT_COUNT_CUM = cumulative(PRODUCT_COUNT_WEIGHTS)
+CATEGORY_CUM = cumulative(CATEGORY_WEIGHTS)
+STAR_CUM = cumulative(STAR_WEIGHTS)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -205,10 +191,6 @@ def parse_month(text: str) -> date:
     return date.fromisoformat(text if len(text) > 7 else text + "-01")
 
 
-def baht_text(satang: int) -> str:
-    return f"{satang // 100}.{satang % 100:02d}"
-
-
 # ---------------------------------------------------------------------------------------------
 # Pure generation (no database): shared with make_otop_sales.py
 
@@ -216,7 +198,7 @@ def baht_text(satang: int) -> str:
 def plan_producers(subdistricts: list[str], n: int, seed, as_of: date, province: str):
     """The producers and their products: a list of dicts in code order."""
     weights = [random.Random(f"{seed}:otop-size:{s}").uniform(0.5, 1.5) for s in subdistricts]
-    cum = _cumulative(weights)
+    cum = cumulative(weights)
     r = random.Random(f"{seed}:otop-producers:{province}")
     latest_selection = as_of.year + 543 - (as_of.year + 543) % 2  # every two years, even BE
     serial: dict[str, int] = {}
@@ -443,45 +425,19 @@ def monthly_from_json(data: dict) -> dict[int, list[int]]:
 # Database
 
 
-def _check_columns(cur):
-    """Fail clearly when a table gained a NOT NULL column this generator does not fill."""
-    for table, columns in TABLES.items():
-        filled = {c.strip() for c in columns.split(",")}
-        cur.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = %s "
-            "AND is_nullable = 'NO' AND column_default IS NULL AND is_identity = 'NO'",
-            [table],
-        )
-        missing = sorted({row[0] for row in cur.fetchall()} - filled)
-        if missing:
-            raise SystemExit(
-                f"{table} has NOT NULL columns generate_otop.py does not fill: {missing}"
-            )
-
-
 def _flag(value: bool) -> str:
     return "t" if value else "f"
 
 
-class Writer:
+class Writer(generate.CopyWriter):
     """COPY text lines per table, sent in batches; monthly sums kept for the RESULT."""
 
+    tables = TABLES
+
     def __init__(self, conn):
-        self.conn = conn
-        self.ids = {}
-        with conn.cursor() as cur:
-            for table in TABLES:
-                cur.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}")
-                self.ids[table] = cur.fetchone()[0]
-        self.lines = {t: [] for t in TABLES}
-        self.counts = {t: 0 for t in TABLES}
+        super().__init__(conn)
         self.monthly: dict[int, list[int]] = {}
         self.rows_by = {"offline": 0, "online": 0, "with_product": 0, "no_product": 0}
-
-    def _id(self, table):
-        value = self.ids[table]
-        self.ids[table] += 1
-        return value
 
     def add(self, p: dict, stamp: str, model: SalesModel | None, months: range):
         pid = self._id("otop_producer")
@@ -530,33 +486,9 @@ class Writer:
                 self.rows_by[channel] += 1
                 self.rows_by["with_product" if product else "no_product"] += 1
 
-    def copy(self):
-        with self.conn.cursor() as cur:
-            for table, columns in TABLES.items():
-                lines = self.lines[table]
-                if lines:
-                    data = io.StringIO("".join(lines))
-                    cur.copy_expert(f"COPY {table} ({columns}) FROM STDIN", data, size=1 << 20)
-                    self.counts[table] += len(lines)
-        self.conn.commit()
-        self.lines = {t: [] for t in TABLES}
-
-    def reset_sequences(self):
-        with self.conn.cursor() as cur:
-            for table in TABLES:
-                cur.execute(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                    f"(SELECT coalesce(max(id), 1) FROM {table}))"
-                )
-        self.conn.commit()
-
 
 def main(argv=None) -> dict:
-    parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"))
-    parser.add_argument("--province", default="19")
+    parser = generate.province_parser(__doc__)
     parser.add_argument("--producers", type=int, default=5_000)
     parser.add_argument("--seed", default="1")
     parser.add_argument(
@@ -564,25 +496,12 @@ def main(argv=None) -> dict:
     )
     parser.add_argument("--no-sales", action="store_true", help="producers and products only")
     parser.add_argument("--batch-size", type=int, default=500, help="producers per COPY")
-    parser.add_argument("--setup", action="store_true", help="migrate and load_geography first")
-    args = parser.parse_args(argv)
-    if not args.database_url or not args.database_url.startswith(("postgres", "postgresql")):
-        parser.error("a PostgreSQL --database-url (or DATABASE_URL) is required")
+    args = generate.parse_province_args(parser, argv)
 
     started = time.perf_counter()
-    if args.setup:
-        generate.manage(args.database_url, "migrate", "--noinput")
-        generate.manage(args.database_url, "load_geography", "--province", args.province)
-    conn = generate.connect(args.database_url)
-    with conn.cursor() as cur:
-        _check_columns(cur)
-        subdistricts = generate._scope_subdistricts(cur, [args.province])
-        if not subdistricts:
-            raise SystemExit(f"no subdistricts in province {args.province}: run load_geography")
-        cur.execute("SELECT count(*) FROM otop_producer WHERE province_id = %s", [args.province])
-        if cur.fetchone()[0]:
-            raise SystemExit("OTOP producers already exist in this province: use a fresh database")
-        cur.execute("SET synchronous_commit = off")
+    conn, subdistricts = generate.province_connection(
+        args, "generate_otop.py", TABLES, "otop_producer", "OTOP producers"
+    )
 
     t0 = time.perf_counter()
     producers = plan_producers(subdistricts, args.producers, args.seed, args.as_of, args.province)
@@ -600,11 +519,7 @@ def main(argv=None) -> dict:
     writer.reset_sequences()
     t_copy = time.perf_counter() - t0
     t0 = time.perf_counter()
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        for table in TABLES:
-            cur.execute(f"VACUUM ANALYZE {table}")
-    conn.close()
+    generate.vacuum_analyze(conn, TABLES)
     t_vacuum = time.perf_counter() - t0
 
     monthly = writer.monthly

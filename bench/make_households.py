@@ -20,7 +20,6 @@ openpyxl's read-only reader parses the whole sheet an extra time just to find it
 """
 
 import argparse
-import csv
 import os
 import shutil
 import zipfile
@@ -102,28 +101,9 @@ def add_dimension(path: Path, rows: int, cols: int = len(HEADER)):
 
 def write(path: Path, rows, *, dimension: bool = False) -> int:
     """Write rows (an iterable) to path; return how many. ``dimension``: see add_dimension."""
-    n = 0
-    if path.suffix == ".csv":
-        with path.open("w", encoding="utf-8", newline="") as f:
-            writer = csv.writer(f)
-            writer.writerow(HEADER)
-            for row in rows:
-                writer.writerow(row)
-                n += 1
-    elif path.suffix == ".xlsx":
-        from openpyxl import Workbook
-
-        wb = Workbook(write_only=True)
-        ws = wb.create_sheet("households")
-        ws.append(HEADER)
-        for row in rows:
-            ws.append(row)
-            n += 1
-        wb.save(path)
-        if dimension:
-            add_dimension(path, n + 1)
-    else:
-        raise SystemExit(f"{path}: use a .csv or .xlsx name")
+    n = generate.write_table(path, HEADER, rows, sheet="households")
+    if dimension and path.suffix == ".xlsx":
+        add_dimension(path, n + 1)
     return n
 
 

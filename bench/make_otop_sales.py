@@ -23,10 +23,6 @@ XLSX: openpyxl write-only, the month as the text ``YYYY-MM`` and the amount as a
         --out /tmp/otop_sales.csv --out /tmp/otop_sales.xlsx
 """
 
-import argparse
-import csv
-import json
-import os
 import random
 import time
 from datetime import date
@@ -100,41 +96,24 @@ def sale_rows(producers, stored: set, n: int, seed, as_of: date):
 
 def write(path: Path, rows) -> int:
     """Write the rows to a .csv or .xlsx file; return the count."""
-    if path.suffix == ".csv":
-        with path.open("w", encoding="utf-8", newline="") as f:
-            writer = csv.writer(f)
-            writer.writerow(HEADER)
-            for k, producer, product, channel, value in rows:
-                writer.writerow([producer, product, go.month_text(k), channel, go.baht_text(value)])
-    elif path.suffix == ".xlsx":
-        from openpyxl import Workbook
 
-        wb = Workbook(write_only=True)
-        ws = wb.create_sheet("otop_sales")
-        ws.append(HEADER)
-        for k, producer, product, channel, value in rows:
-            ws.append([producer, product or None, go.month_text(k), channel, value / 100])
-        wb.save(path)
-    else:
-        raise SystemExit(f"{path}: use a .csv or .xlsx name")
-    return len(rows)
+    def csv_row(row):
+        k, producer, product, channel, value = row
+        return [producer, product, go.month_text(k), channel, go.baht_text(value)]
+
+    def xlsx_row(row):
+        k, producer, product, channel, value = row
+        return [producer, product or None, go.month_text(k), channel, value / 100]
+
+    return generate.write_table(
+        path, HEADER, rows, sheet="otop_sales", csv_row=csv_row, xlsx_row=xlsx_row
+    )
 
 
 def main(argv=None) -> dict:
-    parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    args = generate.import_file_args(
+        __doc__, argv, rows=100_000, as_of_type=go.parse_month, as_of_help="YYYY-MM or YYYY-MM-DD"
     )
-    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"))
-    parser.add_argument("--province", default="19")
-    parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--seed", default="1")
-    parser.add_argument(
-        "--as-of", type=go.parse_month, default=date.today(), help="YYYY-MM or YYYY-MM-DD"
-    )
-    parser.add_argument("--out", action="append", type=Path, required=True, help=".csv or .xlsx")
-    args = parser.parse_args(argv)
-    if not args.database_url:
-        parser.error("--database-url (or DATABASE_URL) is required")
     started = time.perf_counter()
     first, _last = go.period(args.as_of)
     producers, stored = producers_from_db(args.database_url, args.province, go.month_date(first))
@@ -150,19 +129,8 @@ def main(argv=None) -> dict:
         "amount": go.baht_text(sum(row[4] for row in rows)),
         "first_month": go.month_text(rows[0][0]) if rows else None,
         "last_month": go.month_text(rows[-1][0]) if rows else None,
-        "files": {},
     }
-    for path in args.out:
-        t0 = time.perf_counter()
-        write(path, rows)
-        result["files"][str(path)] = {
-            "mb": round(path.stat().st_size / 1e6, 2),
-            "seconds": round(time.perf_counter() - t0, 1),
-        }
-        print(f"wrote {path} ({result['files'][str(path)]['mb']} MB)", flush=True)
-    result["seconds"] = round(time.perf_counter() - started, 1)
-    print("RESULT " + json.dumps(result))
-    return result
+    return generate.write_import_files(result, args.out, lambda path: write(path, rows), started)
 
 
 if __name__ == "__main__":

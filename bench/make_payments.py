@@ -22,10 +22,6 @@ spreadsheet saved by Excel has them).
         --out /tmp/payments.csv --out /tmp/payments.xlsx
 """
 
-import argparse
-import csv
-import json
-import os
 import random
 import time
 from datetime import date
@@ -112,39 +108,20 @@ def payment_rows(contracts, n: int, seed, as_of: date):
 
 def write(path: Path, rows) -> int:
     """Write [(ordinal day, contract_no, satang)] to a .csv or .xlsx file; return the count."""
-    if path.suffix == ".csv":
-        with path.open("w", encoding="utf-8", newline="") as f:
-            writer = csv.writer(f)
-            writer.writerow(HEADER)
-            for day, no, value in rows:
-                writer.writerow([no, date.fromordinal(day).isoformat(), gf.baht_text(value)])
-    elif path.suffix == ".xlsx":
-        from openpyxl import Workbook
-
-        wb = Workbook(write_only=True)
-        ws = wb.create_sheet("wdf_payments")
-        ws.append(HEADER)
-        for day, no, value in rows:
-            ws.append([no, date.fromordinal(day), value / 100])  # a date cell, a number
-        wb.save(path)
-    else:
-        raise SystemExit(f"{path}: use a .csv or .xlsx name")
-    return len(rows)
+    return generate.write_table(
+        path,
+        HEADER,
+        rows,
+        sheet="wdf_payments",
+        csv_row=lambda r: [r[1], date.fromordinal(r[0]).isoformat(), gf.baht_text(r[2])],
+        xlsx_row=lambda r: [r[1], date.fromordinal(r[0]), r[2] / 100],  # a date cell, a number
+    )
 
 
 def main(argv=None) -> dict:
-    parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    args = generate.import_file_args(
+        __doc__, argv, rows=400_000, as_of_type=date.fromisoformat, as_of_help="ISO date"
     )
-    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"))
-    parser.add_argument("--province", default="19")
-    parser.add_argument("--rows", type=int, default=400_000)
-    parser.add_argument("--seed", default="1")
-    parser.add_argument("--as-of", type=date.fromisoformat, default=date.today(), help="ISO date")
-    parser.add_argument("--out", action="append", type=Path, required=True, help=".csv or .xlsx")
-    args = parser.parse_args(argv)
-    if not args.database_url:
-        parser.error("--database-url (or DATABASE_URL) is required")
     started = time.perf_counter()
     contracts = contracts_from_db(args.database_url, args.province)
     if not contracts:
@@ -158,19 +135,8 @@ def main(argv=None) -> dict:
         "pieces_scale": round(scale, 3),
         "first": date.fromordinal(rows[0][0]).isoformat() if rows else None,
         "last": date.fromordinal(rows[-1][0]).isoformat() if rows else None,
-        "files": {},
     }
-    for path in args.out:
-        t0 = time.perf_counter()
-        write(path, rows)
-        result["files"][str(path)] = {
-            "mb": round(path.stat().st_size / 1e6, 2),
-            "seconds": round(time.perf_counter() - t0, 1),
-        }
-        print(f"wrote {path} ({result['files'][str(path)]['mb']} MB)", flush=True)
-    result["seconds"] = round(time.perf_counter() - started, 1)
-    print("RESULT " + json.dumps(result))
-    return result
+    return generate.write_import_files(result, args.out, lambda path: write(path, rows), started)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ import bench_geography
 import bench_households
 import bench_import
 import bench_otop
+from _common import print_table, result_line, verdict
 
 HERE = Path(__file__).resolve().parent
 
@@ -46,15 +47,11 @@ def make_run() -> dict:
         ["bash", str(HERE / "bench_make_run.sh")], capture_output=True, text=True, check=False
     )
     print(proc.stdout, end="", flush=True)
-    last = [line for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
-    return json.loads(last[-1].removeprefix("RESULT ")) if last else {"ok": False}
+    return result_line(proc.stdout) or {"ok": False}
 
 
 def rows(results: dict) -> list[tuple[str, str, str, str]]:
     """(benchmark, figure, target, pass/fail) for each measured figure."""
-
-    def verdict(ok):
-        return "pass" if ok else "FAIL"
 
     table = []
     for backend, runs in results["geography"].items():
@@ -122,10 +119,8 @@ def main():
     out.write_text(json.dumps({**previous, **results}, indent=2, ensure_ascii=False))
 
     m = results["machine"]
-    print(f"\nnproc {m['nproc']}, {m['memory_gb']} GB RAM, Python {m['python']}, {m['date']}\n")
-    print("| benchmark | figure | target | result |\n|---|---|---|---|")
-    for row in rows(results):
-        print("| " + " | ".join(row) + " |")
+    print(f"\nnproc {m['nproc']}, {m['memory_gb']} GB RAM, Python {m['python']}, {m['date']}")
+    print_table(rows(results))
     print(f"\nwritten {HERE / 'out' / 'results.json'}")
 
 

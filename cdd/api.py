@@ -1,9 +1,18 @@
-"""Shared REST API pieces: area permission, area filters, the scoped viewset base, the router."""
+"""Shared REST API pieces: area permission, area filters, the scoped viewset base, the router,
+and the query parameters and service errors every resource handles alike."""
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
 from rest_framework import permissions, routers, viewsets
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.filters import BaseFilterBackend
 
+from cdd.thai import parse_thai_date
+from villages.models import District, Province, Subdistrict
+
 AREA_LEVELS = ("province", "district", "subdistrict", "village")
+AREA_MODELS = {"province": Province, "district": District, "subdistrict": Subdistrict}
 
 
 class AreaFilterBackend(BaseFilterBackend):
@@ -42,6 +51,20 @@ class AreaScopedViewSet(viewsets.ModelViewSet):
         return qs.editable_by(user)
 
 
+class ServiceSavedViewSet(AreaScopedViewSet):
+    """A scoped viewset whose writes go through a service in ``_save(serializer, instance)``:
+    a new instance of the queryset's model when creating, the stored one when updating."""
+
+    def _save(self, serializer, instance):
+        raise NotImplementedError
+
+    def perform_create(self, serializer):
+        self._save(serializer, self.queryset.model())
+
+    def perform_update(self, serializer):
+        self._save(serializer, serializer.instance)
+
+
 class AreaScopedReadOnlyViewSet(AreaScopedViewSet):
     http_method_names = ["get", "head", "options"]
 
@@ -60,3 +83,35 @@ def json_safe(value):
     if isinstance(value, list | tuple):
         return [json_safe(v) for v in value]
     return value
+
+
+def drf_error(exc):
+    """A service's Django PermissionDenied or ValidationError as the DRF exception (403, 400)."""
+    if isinstance(exc, DjangoPermissionDenied):
+        return PermissionDenied()
+    return ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+
+
+def call_service(service, /, **kwargs):
+    """``service(**kwargs)``; its PermissionDenied or ValidationError raised as DRF's."""
+    try:
+        return service(**kwargs)
+    except (DjangoValidationError, DjangoPermissionDenied) as exc:
+        raise drf_error(exc) from exc
+
+
+def check_area(user, level, code, models=None):
+    """404 unless the user sees the area (nothing to check without a level). ``models``:
+    level -> area model (province, district, subdistrict by default)."""
+    models = models or AREA_MODELS
+    if level and not models[level].objects.visible_to(user).filter(code=code).exists():
+        raise NotFound()
+
+
+def as_of_param(request):
+    """?as_of= typed as a date (C.E. or B.E.); today when absent. A bad date is a 400."""
+    try:
+        text = request.query_params.get("as_of")
+        return parse_thai_date(text) if text else timezone.localdate()
+    except ValueError as exc:
+        raise ValidationError({"as_of": [str(exc)]}) from exc

@@ -1,4 +1,5 @@
-"""Form fields that take dates and money the way Thai users type them."""
+"""Form fields that take dates and money the way Thai users type them, and helpers every app's
+forms share."""
 
 from datetime import date, datetime
 from decimal import Decimal
@@ -74,3 +75,19 @@ class BahtField(forms.DecimalField):
             return thai.parse_baht(value)
         except ValueError:
             raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+def add_service_errors(form, exc: ValidationError) -> None:
+    """Show a service's ValidationError on the form: on its field when the form has it."""
+    if hasattr(exc, "error_dict"):
+        for field, messages in exc.message_dict.items():
+            for message in messages:
+                form.add_error(field if field in form.fields else None, message)
+    else:
+        for message in exc.messages:
+            form.add_error(None, message)
+
+
+def district_label(d) -> str:
+    """A district in a select: ``1901 เมืองสระบุรี``."""
+    return f"{d.code} {d.name_th}"

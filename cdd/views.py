@@ -1,4 +1,5 @@
 from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -14,3 +15,14 @@ def home(request):
         "villages": Village.objects.visible_to(user).count(),
     }
     return render(request, "home.html", {"stats": stats, "today": timezone.localdate()})
+
+
+def private_file(field_file) -> FileResponse:
+    """A stored upload (a photo) served by a view that checked who may see it: cached by the
+    browser only, never by shared caches. A file missing from storage is a 404."""
+    try:
+        response = FileResponse(field_file.open("rb"))
+    except FileNotFoundError:
+        raise Http404 from None
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

@@ -2,39 +2,28 @@
 `wdf_payments`, `kkj_funds`, `wdf_budget`, `wdf_disbursements`. Writes go through the same
 services as the forms and imports."""
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
-from cdd.api import AreaScopedViewSet, json_safe, router
-from cdd.thai import parse_thai_date
+from cdd.api import (
+    AREA_MODELS,
+    AreaScopedViewSet,
+    ServiceSavedViewSet,
+    as_of_param,
+    call_service,
+    check_area,
+    json_safe,
+    router,
+)
 from villages.models import District, Province, Subdistrict, Village
 
 from . import selectors, services
 from .choices import BudgetLineKind
 from .models import BudgetLine, Disbursement, KkjFund, WdfLoan, WdfPayment
-
-AREA_MODELS = {"province": Province, "district": District, "subdistrict": Subdistrict}
-
-
-def _drf(exc):
-    if isinstance(exc, DjangoPermissionDenied):
-        return PermissionDenied()
-    return ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
-
-
-def _as_of(request):
-    try:
-        text = request.query_params.get("as_of")
-        return parse_thai_date(text) if text else timezone.localdate()
-    except ValueError as exc:
-        raise ValidationError({"as_of": [str(exc)]}) from exc
 
 
 def _area(request):
@@ -42,8 +31,7 @@ def _area(request):
     code = request.query_params.get("code") or None
     if level is not None and level not in AREA_MODELS:
         raise ValidationError({"level": ["province, district or subdistrict"]})
-    if level and not AREA_MODELS[level].objects.visible_to(request.user).filter(code=code).exists():
-        raise NotFound()
+    check_area(request.user, level, code)
     return level, code
 
 
@@ -85,7 +73,7 @@ class WdfLoanSerializer(serializers.ModelSerializer):
         extra_kwargs = {"contract_no": {"validators": []}}
 
 
-class WdfLoanViewSet(AreaScopedViewSet):
+class WdfLoanViewSet(ServiceSavedViewSet):
     """WDF loan contracts. `figures/` gives the debt figures of any area as of a date;
     `{id}/figures/` one contract's."""
 
@@ -103,18 +91,13 @@ class WdfLoanViewSet(AreaScopedViewSet):
         subdistrict = data.pop("subdistrict", instance.subdistrict if instance.pk else None)
         for field, value in data.items():
             setattr(instance, field, value)
-        try:
-            serializer.instance = services.loan_save(
-                user=self.request.user, loan=instance, district=district, subdistrict=subdistrict
-            )
-        except (DjangoValidationError, DjangoPermissionDenied) as exc:
-            raise _drf(exc) from exc
-
-    def perform_create(self, serializer):
-        self._save(serializer, WdfLoan())
-
-    def perform_update(self, serializer):
-        self._save(serializer, serializer.instance)
+        serializer.instance = call_service(
+            services.loan_save,
+            user=self.request.user,
+            loan=instance,
+            district=district,
+            subdistrict=subdistrict,
+        )
 
     def perform_destroy(self, instance):
         raise PermissionDenied("สัญญาเงินกู้ลบไม่ได้ ให้แก้ไขหรือบันทึกการชำระแทน")
@@ -124,7 +107,9 @@ class WdfLoanViewSet(AreaScopedViewSet):
     def figures(self, request):
         """Receivables, overdue, ageing, PAR30, baseline and KPI figures per district."""
         level, code = _area(request)
-        data = selectors.wdf_debt(user=request.user, as_of=_as_of(request), level=level, code=code)
+        data = selectors.wdf_debt(
+            user=request.user, as_of=as_of_param(request), level=level, code=code
+        )
         return Response(json_safe(data))
 
     @extend_schema(parameters=AREA_PARAMS, responses=OpenApiTypes.OBJECT)
@@ -133,7 +118,7 @@ class WdfLoanViewSet(AreaScopedViewSet):
         """Contracts in arrears, largest overdue first, with the running total."""
         level, code = _area(request)
         data = selectors.follow_up_list(
-            user=request.user, as_of=_as_of(request), level=level, code=code
+            user=request.user, as_of=as_of_param(request), level=level, code=code
         )
         rows = [
             {
@@ -155,7 +140,7 @@ class WdfLoanViewSet(AreaScopedViewSet):
     )
     @action(detail=True, methods=["get"], url_path="figures")
     def loan_figures(self, request, pk=None):
-        return Response(json_safe(selectors.loan_figures(self.get_object(), _as_of(request))))
+        return Response(json_safe(selectors.loan_figures(self.get_object(), as_of_param(request))))
 
 
 class WdfPaymentSerializer(serializers.ModelSerializer):
@@ -176,13 +161,11 @@ class WdfPaymentViewSet(AreaScopedViewSet):
 
     def perform_create(self, serializer):
         data = serializer.validated_data
-        try:
-            (payment,) = services.payments_add(
-                user=self.request.user,
-                entries=[(data["loan"], data["paid_on"], data["amount"], data.get("receipt_no"))],
-            )
-        except (DjangoValidationError, DjangoPermissionDenied) as exc:
-            raise _drf(exc) from exc
+        (payment,) = call_service(
+            services.payments_add,
+            user=self.request.user,
+            entries=[(data["loan"], data["paid_on"], data["amount"], data.get("receipt_no"))],
+        )
         serializer.instance = payment
 
     def perform_destroy(self, instance):
@@ -212,7 +195,7 @@ class KkjFundSerializer(serializers.ModelSerializer):
         ]
 
 
-class KkjFundViewSet(AreaScopedViewSet):
+class KkjFundViewSet(ServiceSavedViewSet):
     """กข.คจ. village funds, one per village. `totals/` gives the area totals."""
 
     queryset = KkjFund.objects.select_related("village")
@@ -227,18 +210,9 @@ class KkjFundViewSet(AreaScopedViewSet):
             setattr(instance, field, value)
         if not instance.pk and KkjFund.objects.filter(village=village).exists():
             raise ValidationError({"village_code": ["หมู่บ้านนี้มีกองทุน กข.คจ. อยู่แล้ว"]})
-        try:
-            serializer.instance = services.kkj_fund_save(
-                user=self.request.user, fund=instance, village=village
-            )
-        except (DjangoValidationError, DjangoPermissionDenied) as exc:
-            raise _drf(exc) from exc
-
-    def perform_create(self, serializer):
-        self._save(serializer, KkjFund())
-
-    def perform_update(self, serializer):
-        self._save(serializer, serializer.instance)
+        serializer.instance = call_service(
+            services.kkj_fund_save, user=self.request.user, fund=instance, village=village
+        )
 
     @extend_schema(parameters=AREA_PARAMS[:2], responses=OpenApiTypes.OBJECT)
     @action(detail=False, methods=["get"])
@@ -267,7 +241,7 @@ class BudgetLineSerializer(serializers.ModelSerializer):
         validators = []
 
 
-class BudgetLineViewSet(AreaScopedViewSet):
+class BudgetLineViewSet(ServiceSavedViewSet):
     """WDF budget lines (province level: district staff read only)."""
 
     queryset = BudgetLine.objects.all()
@@ -278,18 +252,9 @@ class BudgetLineViewSet(AreaScopedViewSet):
         province = data.pop("province", None) or instance.province
         for field, value in data.items():
             setattr(instance, field, value)
-        try:
-            serializer.instance = services.budget_line_save(
-                user=self.request.user, line=instance, province=province
-            )
-        except (DjangoValidationError, DjangoPermissionDenied) as exc:
-            raise _drf(exc) from exc
-
-    def perform_create(self, serializer):
-        self._save(serializer, BudgetLine())
-
-    def perform_update(self, serializer):
-        self._save(serializer, serializer.instance)
+        serializer.instance = call_service(
+            services.budget_line_save, user=self.request.user, line=instance, province=province
+        )
 
 
 class DisbursementSerializer(serializers.ModelSerializer):
@@ -306,12 +271,11 @@ class DisbursementViewSet(AreaScopedViewSet):
     http_method_names = ["get", "post", "head", "options"]
 
     def perform_create(self, serializer):
-        try:
-            serializer.instance = services.disbursement_save(
-                user=self.request.user, disbursement=Disbursement(**serializer.validated_data)
-            )
-        except (DjangoValidationError, DjangoPermissionDenied) as exc:
-            raise _drf(exc) from exc
+        serializer.instance = call_service(
+            services.disbursement_save,
+            user=self.request.user,
+            disbursement=Disbursement(**serializer.validated_data),
+        )
 
 
 router.register("wdf_loans", WdfLoanViewSet)

@@ -15,23 +15,13 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cdd import thai
-from cdd.forms import BahtField, ThaiDateField
-from villages.models import District, Province, Subdistrict, Village
+from cdd.filters import YES_NO, AreaFilterSet, district_select, subdistrict_select
+from cdd.forms import BahtField, ThaiDateField, add_service_errors
+from villages.models import District, Province, Village
 
 from . import services
 from .choices import BudgetLineKind, GovernanceLevel
 from .models import BudgetLine, Disbursement, KkjFollowUp, KkjFund, PendingProject
-
-
-def add_service_errors(form, exc: ValidationError) -> None:
-    """Show a service's ValidationError on the form: on its field when the form has it."""
-    if hasattr(exc, "error_dict"):
-        for field, messages in exc.message_dict.items():
-            for message in messages:
-                form.add_error(field if field in form.fields else None, message)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
 
 
 def _not_in_future(value, message=None):
@@ -405,10 +395,8 @@ class FollowUpForm(forms.ModelForm):
 
 # ---------------------------------------------------------------- list filters
 
-YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 
-
-class KkjFundFilter(django_filters.FilterSet):
+class KkjFundFilter(AreaFilterSet):
     """The กข.คจ. list's filters (also used by its .xlsx export)."""
 
     province = django_filters.CharFilter(label=_("Province"), method="filter_area")
@@ -427,21 +415,14 @@ class KkjFundFilter(django_filters.FilterSet):
         method="filter_accelerated",
     )
 
-    class Meta:
-        fields = []
-
     def __init__(self, data=None, queryset=None, *, user, **kwargs):
-        super().__init__(data, queryset, **kwargs)
-        self.user = user
+        super().__init__(data, queryset, user=user, **kwargs)
         self._area_choices()
-
-    def value(self, name) -> str:
-        return (self.data.get(name) or "").strip() if self.data else ""
 
     def _area_choices(self):
         """Selects for the areas the user sees; the finer lists follow the coarser choice."""
         user, fields = self.user, self.form.fields
-        province = self.value("province")
+        province = self._value("province")
         if user.sees_everything:
             provinces = Province.objects.visible_to(user).order_by("code")
             fields["province"].widget = forms.Select(
@@ -456,23 +437,9 @@ class KkjFundFilter(django_filters.FilterSet):
             districts = districts.in_area("province", province)
         elif user.sees_everything:
             districts = District.objects.none()  # choose a province first
-        fields["district"].widget = forms.Select(
-            choices=[("", _("All districts"))]
-            + [(d.code, f"{d.code} {d.name_th}") for d in districts.order_by("code")]
-        )
-        district = self.value("district") or (user.district_id or "")
-        subdistricts = (
-            Subdistrict.objects.visible_to(user).in_area("district", district).order_by("code")
-            if district
-            else Subdistrict.objects.none()
-        )
-        fields["subdistrict"].widget = forms.Select(
-            choices=[("", _("All subdistricts"))]
-            + [(s.code, f"{s.code} {s.name_th}") for s in subdistricts]
-        )
-
-    def filter_area(self, queryset, name, value):
-        return queryset.in_area(name, value.strip()) if value.strip() else queryset
+        fields["district"].widget = district_select(districts.order_by("code"))
+        district = self._value("district") or (user.district_id or "")
+        fields["subdistrict"].widget = subdistrict_select(user, district)
 
     def filter_accelerated(self, queryset, name, value):
         if value in ("yes", "no"):
@@ -482,6 +449,6 @@ class KkjFundFilter(django_filters.FilterSet):
     def area(self) -> tuple[str | None, str | None]:
         """The narrowest area chosen in the filters (for the totals table)."""
         for level in ("subdistrict", "district", "province"):
-            if level in self.form.fields and self.value(level):
-                return level, self.value(level)
+            if level in self.form.fields and self._value(level):
+                return level, self._value(level)
         return None, None

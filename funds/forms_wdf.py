@@ -13,14 +13,14 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import (
     DecimalField,
-    Q,
 )
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cdd import thai
-from cdd.forms import BahtField, ThaiDateField
+from cdd.filters import YES_NO, AreaFilterSet, district_select, subdistrict_select
+from cdd.forms import BahtField, ThaiDateField, add_service_errors, district_label
 from villages.models import District, Province, Subdistrict
 
 from . import services
@@ -31,22 +31,6 @@ MONEY = DecimalField(max_digits=14, decimal_places=2)
 ZERO = Decimal("0.00")
 # SQLite sums decimals as floats: a balance below half a satang is zero.
 HALF_SATANG = Decimal("0.005")
-YES_NO = [("yes", _("Yes")), ("no", _("No"))]
-
-
-def add_service_errors(form, exc: ValidationError) -> None:
-    """Show a service's ValidationError on the form: on its field when the form has it."""
-    if hasattr(exc, "error_dict"):
-        for field, messages in exc.message_dict.items():
-            for message in messages:
-                form.add_error(field if field in form.fields else None, message)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
-
-
-def district_label(d: District) -> str:
-    return f"{d.code} {d.name_th}"
 
 
 # ---------------------------------------------------------------- balances on a list
@@ -225,7 +209,7 @@ class RestructureForm(forms.Form):
             return None
 
 
-class LoanFilter(django_filters.FilterSet):
+class LoanFilter(AreaFilterSet):
     district = django_filters.CharFilter(label=_("District"), method="filter_area")
     subdistrict = django_filters.CharFilter(label=_("Subdistrict"), method="filter_area")
     q = django_filters.CharFilter(label=_("Contract number or borrower"), method="filter_search")
@@ -250,31 +234,13 @@ class LoanFilter(django_filters.FilterSet):
         }
     )
 
-    class Meta:
-        fields = []
-
     def __init__(self, data=None, queryset=None, *, user, **kwargs):
-        super().__init__(data, queryset, **kwargs)
-        self.user = user
+        super().__init__(data, queryset, user=user, **kwargs)
         districts = District.objects.visible_to(user).order_by("code")
         district = self._value("district") or (user.district_id or "")
         fields = self.form.fields
-        fields["district"].widget = forms.Select(
-            choices=[("", _("All districts"))] + [(d.code, district_label(d)) for d in districts]
-        )
-        subdistricts = (
-            Subdistrict.objects.visible_to(user).in_area("district", district).order_by("code")
-            if district
-            else Subdistrict.objects.none()
-        )
-        fields["subdistrict"].widget = forms.Select(
-            choices=[("", _("All subdistricts"))]
-            + [(s.code, f"{s.code} {s.name_th}") for s in subdistricts]
-        )
-        fields["q"].widget = forms.TextInput(attrs={"type": "search"})
-
-    def _value(self, name) -> str:
-        return (self.data.get(name) or "").strip() if self.data else ""
+        fields["district"].widget = district_select(districts)
+        fields["subdistrict"].widget = subdistrict_select(user, district)
 
     @property
     def sort_value(self) -> str:
@@ -283,16 +249,8 @@ class LoanFilter(django_filters.FilterSet):
         names |= {"receivables", "overdue"}
         return value if value.lstrip("-") in names else ""
 
-    def filter_area(self, queryset, name, value):
-        return queryset.in_area(name, value.strip()) if value.strip() else queryset
-
     def filter_search(self, queryset, name, value):
-        value = thai.arabic_digits(value).strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(contract_no__istartswith=value) | Q(borrower_name__icontains=value)
-        )
+        return self.search(queryset, value, starts="contract_no", contains="borrower_name")
 
     def filter_arrears(self, queryset, name, value):
         if value == "yes":

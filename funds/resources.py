@@ -1,8 +1,6 @@
 """Import resources `wdf_loans`, `wdf_payments`, `kkj_funds` (CONTRACT.md column keys) and
 `wdf_budget`, `wdf_disbursements` (docs/IMPORTS.md)."""
 
-import csv
-import io
 from collections import Counter
 from decimal import Decimal
 
@@ -16,7 +14,21 @@ from audit.registry import snapshot
 from audit.services import record_bulk, record_created
 from cdd.thai import baht
 from imports import parsers
-from imports.engine import CellError, Column, Resource, RowError, register
+from imports.engine import (
+    SAVE_CHUNK,
+    BulkChanges,
+    CellError,
+    Column,
+    Resource,
+    RowError,
+    by_code,
+    check_code,
+    chunks,
+    copy_csv,
+    editable_codes,
+    register,
+    reserve_ids,
+)
 from villages.models import District, Province, Village
 
 from .choices import BorrowerKind, BudgetLineKind, GovernanceLevel, RevisionKind
@@ -32,17 +44,26 @@ from .models import (
 from .schedule import equal_parts
 from .services import SCHEDULE_FIELDS, reported_months
 
-CHUNK = 5000
 COPY_CHUNK = 20000
-SAVE_CHUNK = 2000
+PAYMENT_COLUMNS = [
+    "id",
+    "loan_id",
+    "paid_on",
+    "amount",
+    "receipt_no",
+    "in_reported_month",
+    "created_at",
+]
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
-
-
-def _chunks(values, size=CHUNK):
-    values = list(values)
-    for i in range(0, len(values), size):
-        yield values[i : i + size]
+DISTRICT_CODE = (
+    gettext_lazy("No district has code %(code)s."),
+    gettext_lazy("District %(code)s is outside your area."),
+)
+VILLAGE_CODE = (
+    gettext_lazy("No village has code %(code)s."),
+    gettext_lazy("Village %(code)s is outside your area."),
+)
 
 
 def contract_text(raw):
@@ -64,14 +85,6 @@ def governance_level(raw):
             _("The governance level must be 1, 2 or 3; got %(value)s.") % {"value": str(raw)[:20]}
         )
     return value
-
-
-def _editable_codes(model, user, codes, field="code"):
-    qs = model.objects.all() if user is None else model.objects.editable_by(user)
-    out = set()
-    for chunk in _chunks(codes):
-        out.update(qs.filter(**{f"{field}__in": chunk}).values_list(field, flat=True))
-    return out
 
 
 # ---------------------------------------------------------------- wdf_loans
@@ -109,19 +122,10 @@ class WdfLoanResource(Resource):
 
     def prepare(self, user, rows):
         codes = {r["contract_no"] for r in rows}
-        existing = {}
-        for chunk in _chunks(codes):
-            existing.update(
-                {
-                    loan.contract_no: loan
-                    for loan in WdfLoan.objects.filter(contract_no__in=chunk).select_related(
-                        "district"
-                    )
-                }
-            )
+        existing = by_code(WdfLoan.objects.select_related("district"), codes, "contract_no")
         ids = [loan.pk for loan in existing.values()]
         revised, paid = set(), {}
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             revised.update(
                 ScheduleRevision.objects.filter(loan_id__in=chunk)
                 .exclude(kind=RevisionKind.ORIGINAL)
@@ -141,7 +145,7 @@ class WdfLoanResource(Resource):
             "districts": set(
                 District.objects.filter(code__in=districts).values_list("code", flat=True)
             ),
-            "allowed": _editable_codes(District, user, districts),
+            "allowed": editable_codes(District, user, districts),
         }
 
     def validate(self, ctx, row, number, errors):
@@ -149,10 +153,8 @@ class WdfLoanResource(Resource):
             errors.append(RowError(number, column, message))
 
         district = row["district_code"]
-        if district not in ctx["districts"]:
-            err("district_code", _("No district has code %(code)s.") % {"code": district})
-        elif district not in ctx["allowed"]:
-            err("district_code", _("District %(code)s is outside your area.") % {"code": district})
+        known, allowed = ctx["districts"], ctx["allowed"]
+        check_code(errors, number, "district_code", district, known, allowed, DISTRICT_CODE)
         if row["principal"] is not None and row["principal"] <= 0:
             err("principal", _("The principal must be more than zero."))
         if row["first_due_date"] < row["contract_date"]:
@@ -204,8 +206,7 @@ class WdfLoanResource(Resource):
         return any(getattr(loan, f) != values[f] for f in SCHEDULE_FIELDS)
 
     def save(self, ctx, rows, *, write):
-        created, updated, changes, reschedule = [], [], [], []
-        unchanged = 0
+        bulk, reschedule = BulkChanges(WdfLoan), []
         now = timezone.now()
         for row in rows:
             values = self._values(row)
@@ -214,8 +215,7 @@ class WdfLoanResource(Resource):
                 loan = WdfLoan(contract_no=row["contract_no"], created_at=now, updated_at=now)
                 for f, v in values.items():
                     setattr(loan, f, v)
-                created.append(loan)
-                changes.append(("create", loan, None))
+                bulk.create(loan)
                 reschedule.append(loan)
             elif any(getattr(loan, f) != v for f, v in values.items()):
                 before = snapshot(loan)
@@ -223,24 +223,19 @@ class WdfLoanResource(Resource):
                 for f, v in values.items():
                     setattr(loan, f, v)
                 loan.updated_at = now
-                updated.append(loan)
-                changes.append(("update", loan, before))
+                bulk.update(loan, before)
                 if terms:
                     reschedule.append(loan)
             else:
-                unchanged += 1
+                bulk.keep()
         if write:
-            WdfLoan.objects.bulk_create(created, batch_size=SAVE_CHUNK)
-            WdfLoan.objects.bulk_update(
-                updated, [*self._values(rows[0]), "updated_at"], batch_size=SAVE_CHUNK
-            )
-            record_bulk(WdfLoan, changes)
+            bulk.write([*self._values(rows[0]), "updated_at"])
             self._write_schedules(reschedule)
-        return len(created), len(updated), unchanged
+        return bulk.counts()
 
     @staticmethod
     def _write_schedules(loans):
-        for chunk in _chunks(loans, SAVE_CHUNK):
+        for chunk in chunks(loans, SAVE_CHUNK):
             ScheduleRevision.objects.filter(
                 loan__in=[x.pk for x in chunk], kind=RevisionKind.ORIGINAL
             ).delete()
@@ -307,7 +302,7 @@ class WdfPaymentResource(Resource):
         codes = {r["contract_no"] for r in rows}
         allowed = WdfLoan.objects.all() if user is None else WdfLoan.objects.editable_by(user)
         loans, visible = {}, set()
-        for chunk in _chunks(codes):
+        for chunk in chunks(codes):
             for pk, no, principal, signed, province in WdfLoan.objects.filter(
                 contract_no__in=chunk
             ).values_list("pk", "contract_no", "principal", "contract_date", "province_id"):
@@ -315,7 +310,7 @@ class WdfPaymentResource(Resource):
             visible.update(allowed.filter(contract_no__in=chunk).values_list("pk", flat=True))
         ids = [v[0] for v in loans.values()]
         paid, seen = {}, Counter()
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             paid.update(
                 WdfPayment.objects.filter(loan_id__in=chunk)
                 .values("loan_id")
@@ -393,7 +388,7 @@ class WdfPaymentResource(Resource):
         # One contract object per contract: str(payment) in the audit entry reads its number
         # without a query per payment.
         stubs = {}
-        for chunk in _chunks(rows, SAVE_CHUNK):
+        for chunk in chunks(rows, SAVE_CHUNK):
             new = []
             for row in chunk:
                 if not row.get("_new"):
@@ -429,28 +424,21 @@ def _copy_payments(ctx, rows):
     now = timezone.now()
     stamp = now.isoformat()
     created = unchanged = 0
-    for chunk in _chunks(rows, COPY_CHUNK):
+    for chunk in chunks(rows, COPY_CHUNK):
         new = [row for row in chunk if row.get("_new")]
         unchanged += len(chunk) - len(new)
         created += len(new)
         if not new:
             continue
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) "
-                "FROM generate_series(1, %s)",
-                [len(new)],
-            )
-            ids = [r[0] for r in cursor.fetchall()]
-            buffer = io.StringIO()
-            writer = csv.writer(buffer)
-            audit = []
+            ids = reserve_ids(cursor, table, len(new))
+            lines, audit = [], []
             for pk, row in zip(ids, new, strict=True):
                 loan_id, _p, _s, province = ctx["loans"][row["contract_no"]]
                 day, amount = row["paid_on"].isoformat(), str(row["amount"].quantize(CENT))
                 flagged = (province, row["paid_on"].replace(day=1)) in ctx["reported"]
                 receipt = row["receipt_no"] or ""
-                writer.writerow([pk, loan_id, day, amount, receipt, "t" if flagged else "f", stamp])
+                lines.append([pk, loan_id, day, amount, receipt, "t" if flagged else "f", stamp])
                 audit.append(
                     (
                         pk,
@@ -465,12 +453,7 @@ def _copy_payments(ctx, rows):
                         },
                     )
                 )
-            buffer.seek(0)
-            cursor.cursor.copy_expert(
-                f"COPY {table} (id, loan_id, paid_on, amount, receipt_no, in_reported_month, "
-                "created_at) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL (receipt_no))",
-                buffer,
-            )
+            copy_csv(cursor, table, PAYMENT_COLUMNS, lines, not_null=["receipt_no"])
         record_created(WdfPayment, audit)
     return created, 0, unchanged
 
@@ -517,7 +500,7 @@ class KkjFundResource(Resource):
     def prepare(self, user, rows):
         codes = {r["village_code"] for r in rows}
         villages = {}
-        for chunk in _chunks(codes):
+        for chunk in chunks(codes):
             villages.update(
                 {
                     c: (pk, s)
@@ -527,37 +510,24 @@ class KkjFundResource(Resource):
                 }
             )
         existing = {}
-        for chunk in _chunks([v[0] for v in villages.values()]):
+        for chunk in chunks([v[0] for v in villages.values()]):
             existing.update({f.village_id: f for f in KkjFund.objects.filter(village_id__in=chunk)})
         return {
             "villages": villages,
-            "allowed": _editable_codes(Village, user, codes),
+            "allowed": editable_codes(Village, user, codes),
             "existing": existing,
             "today": timezone.localdate(),
         }
 
     def validate(self, ctx, row, number, errors):
         code = row["village_code"]
-        if code not in ctx["villages"]:
-            errors.append(
-                RowError(
-                    number, "village_code", _("No village has code %(code)s.") % {"code": code}
-                )
-            )
-        elif code not in ctx["allowed"]:
-            errors.append(
-                RowError(
-                    number,
-                    "village_code",
-                    _("Village %(code)s is outside your area.") % {"code": code},
-                )
-            )
+        known, allowed = ctx["villages"], ctx["allowed"]
+        check_code(errors, number, "village_code", code, known, allowed, VILLAGE_CODE)
         if row["assessed_on"] > ctx["today"]:
             errors.append(RowError(number, "assessed_on", _("The date cannot be in the future.")))
 
     def save(self, ctx, rows, *, write):
-        created, updated, changes = [], [], []
-        unchanged = 0
+        bulk = BulkChanges(KkjFund)
         for row in rows:
             village_id, sub = ctx["villages"][row["village_code"]]
             values = {f: row[f] for f in self.FIELDS}
@@ -571,22 +541,18 @@ class KkjFundResource(Resource):
                     updated_at=timezone.now(),
                     **values,
                 )
-                created.append(fund)
-                changes.append(("create", fund, None))
+                bulk.create(fund)
             elif any(getattr(fund, f) != v for f, v in values.items()):
                 before = snapshot(fund)
                 for f, v in values.items():
                     setattr(fund, f, v)
                 fund.updated_at = timezone.now()
-                updated.append(fund)
-                changes.append(("update", fund, before))
+                bulk.update(fund, before)
             else:
-                unchanged += 1
+                bulk.keep()
         if write:
-            KkjFund.objects.bulk_create(created, batch_size=SAVE_CHUNK)
-            KkjFund.objects.bulk_update(updated, [*self.FIELDS, "updated_at"], SAVE_CHUNK)
-            record_bulk(KkjFund, changes)
-        return len(created), len(updated), unchanged
+            bulk.write([*self.FIELDS, "updated_at"])
+        return bulk.counts()
 
 
 # ---------------------------------------------------------------- budget lines
@@ -625,7 +591,7 @@ class BudgetLineResource(Resource):
             "provinces": set(
                 Province.objects.filter(code__in=provinces).values_list("code", flat=True)
             ),
-            "allowed": _editable_codes(Province, user, provinces),
+            "allowed": editable_codes(Province, user, provinces),
             "existing": existing,
             "seen": {},
         }
@@ -717,7 +683,7 @@ class DisbursementResource(Resource):
             "provinces": set(
                 Province.objects.filter(code__in=provinces).values_list("code", flat=True)
             ),
-            "allowed": _editable_codes(Province, user, provinces),
+            "allowed": editable_codes(Province, user, provinces),
             "lines": lines,
             "seen": seen,
             "in_file": Counter(),

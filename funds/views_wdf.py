@@ -8,7 +8,6 @@ area: 404; read-only roles: 403).
 
 from collections import OrderedDict
 from decimal import Decimal
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -26,9 +25,9 @@ from django.views.decorators.http import require_POST
 
 from audit.models import AuditEntry
 from cdd import thai
+from cdd.areas import area_context, query_string
 from cdd.scoping import get_visible_or_404
-from imports.engine import Column
-from imports.exporting import table_response
+from imports.exporting import ExportTable, table_response
 from reports.models import ReportedMonth
 from villages.models import District, Province
 
@@ -59,14 +58,6 @@ LOAN_COLUMNS = [
     ("receivables", gettext_lazy("Receivables"), True),
     ("overdue", gettext_lazy("Overdue debt"), True),
 ]
-
-
-class ExportTable:
-    """The columns of an exported sheet (``table_response`` takes an import resource's shape)."""
-
-    def __init__(self, label, columns):
-        self.label = label
-        self.columns = [Column(key, title) for key, title in columns]
 
 
 LOAN_EXPORT = ExportTable(
@@ -115,49 +106,7 @@ def _be(d) -> str:
     return f"{d.day:02d}/{d.month:02d}/{thai.to_be_year(d.year)}"
 
 
-def _query(**params) -> str:
-    return urlencode({k: v for k, v in params.items() if v})
-
-
 # ---------------------------------------------------------------- area and date
-
-
-def _area(request):
-    """(level, code, area object, province code) from ?district= or ?province=, else the user's
-    own area. An area outside the user's is a 404. Users who see the whole country choose a
-    province first: (None, None, None, None) until they do."""
-    user = request.user
-    district = (request.GET.get("district") or "").strip()
-    province = (request.GET.get("province") or "").strip()
-    if district and (not province or district.startswith(province)):
-        area = get_visible_or_404(District, user, code=district)
-        return "district", area.code, area, area.province_id
-    if province:
-        area = get_visible_or_404(Province, user, code=province)
-        return "province", area.code, area, area.code
-    if user.district_id:
-        area = get_visible_or_404(District, user, code=user.district_id)
-        return "district", area.code, area, area.province_id
-    if user.province_id:
-        area = get_visible_or_404(Province, user, code=user.province_id)
-        return "province", area.code, area, area.code
-    return None, None, None, None
-
-
-def _area_choices(user, province_code):
-    """The selects of the area bar: provinces (users who see the whole country) and districts."""
-    provinces = []
-    if user.sees_everything:
-        provinces = list(Province.objects.order_by("code").values_list("code", "name_th"))
-    districts = []
-    if province_code:
-        districts = list(
-            District.objects.visible_to(user)
-            .in_area("province", province_code)
-            .order_by("code")
-            .values_list("code", "name_th")
-        )
-    return provinces, districts
 
 
 def _as_of_form(request):
@@ -166,24 +115,13 @@ def _as_of_form(request):
 
 
 def _area_context(request, view_name):
-    user = request.user
-    level, code, area, province_code = _area(request)
     form = _as_of_form(request)
     as_of = form.day()
-    provinces, districts = _area_choices(user, province_code)
     return {
-        "level": level,
-        "code": code,
-        "area": area,
-        "province_code": province_code,
-        "district_code": code if level == "district" else "",
+        **area_context(request),
         "as_of_form": form,
         "as_of": as_of,
         "as_of_text": _be(as_of),
-        "provinces": provinces,
-        "districts": districts,
-        # District staff have one district: no choice to offer.
-        "can_choose_district": not user.district_id and len(districts) > 1,
         "view_name": view_name,
     }
 
@@ -202,9 +140,9 @@ def figures(request):
             user=user, as_of=ctx["as_of"], level=ctx["level"], code=ctx["code"]
         )
         for row in debt["rows"]:
-            query = _query(district=row["code"], as_of=ctx["as_of_text"])
+            query = query_string(district=row["code"], as_of=ctx["as_of_text"])
             row["follow_up_url"] = f"{reverse('wdf-follow-up')}?{query}"
-            row["loans_url"] = f"{reverse('wdf-loan-list')}?{_query(district=row['code'])}"
+            row["loans_url"] = f"{reverse('wdf-loan-list')}?{query_string(district=row['code'])}"
     province_code = ctx["province_code"]
     reported, mark_form = [], None
     if province_code:
@@ -248,7 +186,7 @@ def month_reported(request):
         _("Recorded that %(province)s reported %(month)s.")
         % {"province": province.name_th, "month": thai.thai_month(month.year, month.month)},
     )
-    return redirect(f"{reverse('wdf-figures')}?{_query(province=province.code)}")
+    return redirect(f"{reverse('wdf-figures')}?{query_string(province=province.code)}")
 
 
 # ---------------------------------------------------------------- contracts
@@ -610,7 +548,7 @@ def follow_up(request):
             "data": data,
             "page": page,
             "target_pct": selectors.REDUCTION_TARGET_PCT,
-            "export_query": _query(
+            "export_query": query_string(
                 district=ctx["district_code"],
                 province=ctx["province_code"] if ctx["level"] == "province" else "",
                 as_of=ctx["as_of_text"],

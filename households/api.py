@@ -1,26 +1,26 @@
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
-from cdd.api import AreaScopedViewSet, json_safe, router
-from cdd.thai import parse_thai_date
-from villages.models import District, Province, Subdistrict, Village
+from cdd.api import (
+    AREA_MODELS,
+    AreaScopedViewSet,
+    ServiceSavedViewSet,
+    as_of_param,
+    call_service,
+    check_area,
+    json_safe,
+    router,
+)
+from villages.models import Village
 
 from . import selectors, services
 from .choices import DIMENSIONS, Dimension
 from .models import Assistance, Household
-
-
-def _drf(exc):
-    if isinstance(exc, DjangoPermissionDenied):
-        return PermissionDenied()
-    return ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
 
 
 class HouseholdSerializer(serializers.ModelSerializer):
@@ -60,7 +60,7 @@ class HouseholdSerializer(serializers.ModelSerializer):
         extra_kwargs = {"house_code": {"validators": []}}
 
 
-class HouseholdViewSet(AreaScopedViewSet):
+class HouseholdViewSet(ServiceSavedViewSet):
     """Target households. The national ID is masked; `national-id/` reveals it (logged)."""
 
     queryset = Household.objects.select_related("village", "plan")
@@ -77,18 +77,13 @@ class HouseholdViewSet(AreaScopedViewSet):
             setattr(instance, field, value)
         if not instance.pk and Household.objects.filter(house_code=instance.house_code).exists():
             raise ValidationError({"house_code": ["มีครัวเรือนรหัสนี้อยู่แล้ว"]})
-        try:
-            serializer.instance = services.household_save(
-                user=self.request.user, household=instance, village=village, dimensions=dimensions
-            )
-        except (DjangoValidationError, DjangoPermissionDenied) as exc:
-            raise _drf(exc) from exc
-
-    def perform_create(self, serializer):
-        self._save(serializer, Household())
-
-    def perform_update(self, serializer):
-        self._save(serializer, serializer.instance)
+        serializer.instance = call_service(
+            services.household_save,
+            user=self.request.user,
+            household=instance,
+            village=village,
+            dimensions=dimensions,
+        )
 
     @extend_schema(
         parameters=[
@@ -107,26 +102,13 @@ class HouseholdViewSet(AreaScopedViewSet):
         """Progress figures per child area of any area, as of a date (same selector as the page)."""
         level = request.query_params.get("level") or None
         code = request.query_params.get("code") or None
-        models = {
-            "province": Province,
-            "district": District,
-            "subdistrict": Subdistrict,
-            "village": Village,
-        }
+        models = {**AREA_MODELS, "village": Village}
         if level is not None and level not in models:
             raise ValidationError({"level": ["province, district, subdistrict or village"]})
-        if level and not models[level].objects.visible_to(request.user).filter(code=code).exists():
-            raise NotFound()
+        check_area(request.user, level, code, models)
         if level is None and not request.user.sees_everything:
             raise ValidationError({"level": ["required for your role"]})
-        try:
-            as_of = (
-                parse_thai_date(request.query_params["as_of"])
-                if request.query_params.get("as_of")
-                else timezone.localdate()
-            )
-        except ValueError as exc:
-            raise ValidationError({"as_of": [str(exc)]}) from exc
+        as_of = as_of_param(request)
         data = selectors.household_progress(user=request.user, as_of=as_of, level=level, code=code)
         return Response(json_safe(data))
 
@@ -171,12 +153,9 @@ class AssistanceViewSet(AreaScopedViewSet):
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         household = data.pop("household")
-        try:
-            (record,) = services.assistance_add(
-                user=self.request.user, households=[household], **data
-            )
-        except (DjangoValidationError, DjangoPermissionDenied) as exc:
-            raise _drf(exc) from exc
+        (record,) = call_service(
+            services.assistance_add, user=self.request.user, households=[household], **data
+        )
         serializer.instance = record
 
     def perform_destroy(self, instance):

@@ -5,11 +5,10 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from villages.models import District, Subdistrict, Village
+from cdd.filters import YES_NO, AreaFilterSet, district_select, subdistrict_select
+from villages.models import District, Village
 
 from .choices import DIMENSIONS, Dimension, Source, Status
-
-YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 
 # ?sort= keys: model field -> parameter name (a leading "-" sorts descending).
 SORT_FIELDS = {
@@ -29,7 +28,7 @@ def _helped_q() -> Q:
     return q
 
 
-class HouseholdFilter(django_filters.FilterSet):
+class HouseholdFilter(AreaFilterSet):
     district = django_filters.CharFilter(label=_("District"), method="filter_area")
     subdistrict = django_filters.CharFilter(label=_("Subdistrict"), method="filter_area")
     village = django_filters.CharFilter(label=_("Village"), method="filter_area")
@@ -54,16 +53,9 @@ class HouseholdFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("House code or head's name"), method="filter_search")
     sort = django_filters.OrderingFilter(fields=SORT_FIELDS)
 
-    class Meta:
-        fields = []
-
     def __init__(self, data=None, queryset=None, *, user, **kwargs):
-        super().__init__(data, queryset, **kwargs)
-        self.user = user
+        super().__init__(data, queryset, user=user, **kwargs)
         self._area_choices()
-
-    def _value(self, name) -> str:
-        return (self.data.get(name) or "").strip() if self.data else ""
 
     def _area_choices(self):
         """Selects for the areas the user sees; the finer lists follow the coarser choice."""
@@ -72,19 +64,8 @@ class HouseholdFilter(django_filters.FilterSet):
         district = self._value("district") or (user.district_id or "")
         subdistrict = self._value("subdistrict")
         fields = self.form.fields
-        fields["district"].widget = forms.Select(
-            choices=[("", _("All districts"))]
-            + [(d.code, f"{d.code} {d.name_th}") for d in districts]
-        )
-        subdistricts = (
-            Subdistrict.objects.visible_to(user).in_area("district", district).order_by("code")
-            if district
-            else Subdistrict.objects.none()
-        )
-        fields["subdistrict"].widget = forms.Select(
-            choices=[("", _("All subdistricts"))]
-            + [(s.code, f"{s.code} {s.name_th}") for s in subdistricts]
-        )
+        fields["district"].widget = district_select(districts)
+        fields["subdistrict"].widget = subdistrict_select(user, district)
         if subdistrict:
             villages = Village.objects.visible_to(user).in_area("subdistrict", subdistrict)
         elif district:
@@ -95,10 +76,6 @@ class HouseholdFilter(django_filters.FilterSet):
             choices=[("", _("All villages"))]
             + [(v.code, f"{v.code} {v.name}") for v in villages.order_by("code")]
         )
-        fields["q"].widget = forms.TextInput(attrs={"type": "search"})
-
-    def filter_area(self, queryset, name, value):
-        return queryset.in_area(name, value.strip()) if value.strip() else queryset
 
     def filter_dimension(self, queryset, name, value):
         return queryset.filter(**{f"fails_{value}": True}) if value in DIMENSIONS else queryset

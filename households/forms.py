@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from PIL import Image
 
 from cdd import thai
-from cdd.forms import BahtField, ThaiDateField
+from cdd.forms import BahtField, ThaiDateField, add_service_errors
 from villages.models import District, Village
 
 from . import services
@@ -28,17 +28,6 @@ HOUSING_FIELDS = {
     HousingNeed.HOUSEHOLD_GOODS: "needs_household_goods",
     HousingNeed.TOILET: "needs_toilet",
 }
-
-
-def add_service_errors(form, exc: ValidationError) -> None:
-    """Show a service's ValidationError on the form: on its field when the form has it."""
-    if hasattr(exc, "error_dict"):
-        for field, messages in exc.message_dict.items():
-            for message in messages:
-                form.add_error(field if field in form.fields else None, message)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
 
 
 def _not_in_future(value):

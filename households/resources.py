@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy
 from audit.registry import snapshot
 from audit.services import record_bulk
 from imports import parsers
-from imports.engine import Column, Resource, RowError, register
+from imports.engine import SAVE_CHUNK, Column, Resource, RowError, check_code, chunks, register
 from villages.models import Village
 
 from .choices import DIMENSIONS, Dimension, Phase, Source, Status
@@ -15,8 +15,14 @@ from .models import Assistance, DevelopmentPlan, Household, Indicator, Indicator
 from .services import refresh_helped
 from .validators import national_id_is_valid
 
-CHUNK = 5000
-SAVE_CHUNK = 2000
+VILLAGE_CODE = (
+    gettext_lazy("No village has code %(code)s."),
+    gettext_lazy("Village %(code)s is outside your area."),
+)
+HOUSE_CODE = (
+    gettext_lazy("No household has code %(code)s."),
+    gettext_lazy("Household %(code)s is outside your area."),
+)
 HOUSEHOLD_FIELDS = [
     "village_id",
     "subdistrict_id",
@@ -30,12 +36,6 @@ HOUSEHOLD_FIELDS = [
     "source",
     *[f"fails_{d}" for d in DIMENSIONS],
 ]
-
-
-def _in_chunks(values):
-    values = list(values)
-    for i in range(0, len(values), CHUNK):
-        yield values[i : i + CHUNK]
 
 
 def _villages(user):
@@ -82,7 +82,7 @@ class HouseholdResource(Resource):
     def prepare(self, user, rows):
         villages, allowed = _villages(user)
         existing = {}  # house code -> village id, for the "already in another village" check
-        for chunk in _in_chunks(r["house_code"] for r in rows):
+        for chunk in chunks(r["house_code"] for r in rows):
             existing.update(
                 Household.objects.filter(house_code__in=chunk).values_list(
                     "house_code", "village_id"
@@ -96,24 +96,9 @@ class HouseholdResource(Resource):
         }
 
     def validate(self, ctx, row, number, errors):
-        village = ctx["villages"].get(row["village_code"])
-        if village is None:
-            errors.append(
-                RowError(
-                    number,
-                    "village_code",
-                    _("No village has code %(code)s.") % {"code": row["village_code"]},
-                )
-            )
-        elif row["village_code"] not in ctx["allowed"]:
-            errors.append(
-                RowError(
-                    number,
-                    "village_code",
-                    _("Village %(code)s is outside your area.") % {"code": row["village_code"]},
-                )
-            )
-        else:
+        code, known, allowed = row["village_code"], ctx["villages"], ctx["allowed"]
+        if check_code(errors, number, "village_code", code, known, allowed, VILLAGE_CODE):
+            village = known[code]
             existing_village = ctx["existing"].get(row["house_code"])
             if existing_village is not None and existing_village != village[0]:
                 errors.append(
@@ -245,7 +230,7 @@ class AssistanceResource(Resource):
         allowed = Household.objects.all() if user is None else Household.objects.editable_by(user)
         codes = {r["house_code"] for r in rows}
         houses, visible = {}, set()
-        for chunk in _in_chunks(codes):
+        for chunk in chunks(codes):
             houses.update(
                 dict(Household.objects.filter(house_code__in=chunk).values_list("house_code", "pk"))
             )
@@ -253,7 +238,7 @@ class AssistanceResource(Resource):
                 allowed.filter(house_code__in=chunk).values_list("house_code", flat=True)
             )
         seen = set()
-        for chunk in _in_chunks(houses.values()):
+        for chunk in chunks(houses.values()):
             for a in Assistance.objects.filter(household_id__in=chunk).values(
                 "household_id", "date", "dimension", "phase", "agency", "description", "value"
             ):
@@ -267,22 +252,8 @@ class AssistanceResource(Resource):
         }
 
     def validate(self, ctx, row, number, errors):
-        if row["house_code"] not in ctx["houses"]:
-            errors.append(
-                RowError(
-                    number,
-                    "house_code",
-                    _("No household has code %(code)s.") % {"code": row["house_code"]},
-                )
-            )
-        elif row["house_code"] not in ctx["allowed"]:
-            errors.append(
-                RowError(
-                    number,
-                    "house_code",
-                    _("Household %(code)s is outside your area.") % {"code": row["house_code"]},
-                )
-            )
+        code, known, allowed = row["house_code"], ctx["houses"], ctx["allowed"]
+        check_code(errors, number, "house_code", code, known, allowed, HOUSE_CODE)
         if row["date"] > ctx["today"]:
             errors.append(RowError(number, "date", _("The date cannot be in the future.")))
 

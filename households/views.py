@@ -4,14 +4,12 @@ Reads go through ``households.selectors``, writes through ``households.services`
 lookup is scoped with ``visible_to`` / ``editable_by`` (outside the area: 404; read-only: 403).
 """
 
-from urllib.parse import urlencode
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,8 +18,10 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from cdd import thai
+from cdd.areas import query_string
 from cdd.forms import ThaiDateField
 from cdd.scoping import get_visible_or_404
+from cdd.views import private_file
 from imports.engine import get_resource
 from imports.exporting import table_response
 from villages.models import District, Province, Subdistrict
@@ -274,12 +274,7 @@ def assistance_photo(request, pk):
     photo = AssistancePhoto.objects.filter(assistance__in=visible, pk=pk).first()
     if photo is None:
         raise Http404
-    try:
-        response = FileResponse(photo.image.open("rb"))
-    except FileNotFoundError:
-        raise Http404 from None
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return private_file(photo.image)
 
 
 @login_required
@@ -373,9 +368,9 @@ def progress(request):
     as_of_text = f"{as_of.day:02d}/{as_of.month:02d}/{thai.to_be_year(as_of.year)}"
     for row in rows:
         if child in AREA_MODELS:  # drill down
-            row["url"] = "?" + _query(level=child, code=row["code"], as_of=as_of_text)
+            row["url"] = "?" + query_string(level=child, code=row["code"], as_of=as_of_text)
         elif child == "village":
-            row["url"] = reverse("household-list") + "?" + _query(village=row["code"])
+            row["url"] = reverse("household-list") + "?" + query_string(village=row["code"])
     parents = _parents(user, area, level, as_of_text)
     return render(
         request,
@@ -397,10 +392,6 @@ def progress(request):
     )
 
 
-def _query(**params) -> str:
-    return urlencode({k: v for k, v in params.items() if v})
-
-
 def _parents(user, area, level, as_of_text):
     """Links up from the shown area to the areas above it that the user may see."""
     if area is None:
@@ -417,9 +408,11 @@ def _parents(user, area, level, as_of_text):
             links.append(
                 {
                     "name": str(parent),
-                    "url": "?" + _query(level=lvl, code=parent.pk, as_of=as_of_text),
+                    "url": "?" + query_string(level=lvl, code=parent.pk, as_of=as_of_text),
                 }
             )
     if user.sees_everything:
-        links.append({"name": _("Whole country"), "url": "?" + _query(level="", as_of=as_of_text)})
+        links.append(
+            {"name": _("Whole country"), "url": "?" + query_string(level="", as_of=as_of_text)}
+        )
     return list(reversed(links))

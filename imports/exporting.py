@@ -8,9 +8,19 @@ from django.http import HttpResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from .engine import Column
 from .files import escape_cell
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class ExportTable:
+    """The columns of an exported sheet that is not an import resource (``table_response``
+    takes an import resource's shape): a label and (key, title) pairs."""
+
+    def __init__(self, label, columns):
+        self.label = label
+        self.columns = [Column(key, title) for key, title in columns]
 
 
 def _headers(resource):

@@ -3,7 +3,6 @@
 `otop_producers/figures/` gives the sales figures of an area for a month."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -15,25 +14,25 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from cdd.api import AreaScopedViewSet, json_safe, router
+from cdd.api import (
+    AreaScopedViewSet,
+    ServiceSavedViewSet,
+    call_service,
+    check_area,
+    drf_error,
+    json_safe,
+    router,
+)
 from imports.engine import CellError
 from imports.parsers import a_month
-from villages.models import District, Province, Subdistrict
+from villages.models import Subdistrict
 
 from . import selectors, services
 from .choices import Channel
 from .models import Producer, Product, Sale
-
-AREA_MODELS = {"province": Province, "district": District, "subdistrict": Subdistrict}
-
-
-def _drf(exc):
-    if isinstance(exc, DjangoPermissionDenied):
-        return PermissionDenied()
-    return ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
 
 
 def _month(text, field="month"):
@@ -104,12 +103,11 @@ def _figures_area(request):
         value = (request.query_params.get(name) or "").strip()
         if value:
             level, code = name, value
-    if level and not AREA_MODELS[level].objects.visible_to(request.user).filter(code=code).exists():
-        raise NotFound()
+    check_area(request.user, level, code)
     return level, code
 
 
-class ProducerViewSet(AreaScopedViewSet):
+class ProducerViewSet(ServiceSavedViewSet):
     """OTOP producers, by producer code. `figures/` gives the sales figures of an area for a
     month; `{code}/monthly/` a producer's offline and online sales per month."""
 
@@ -124,18 +122,12 @@ class ProducerViewSet(AreaScopedViewSet):
         subdistrict = data.pop("subdistrict", None) or instance.subdistrict
         for field, value in data.items():
             setattr(instance, field, value)
-        try:
-            serializer.instance = services.producer_save(
-                user=self.request.user, producer=instance, subdistrict=subdistrict
-            )
-        except (DjangoValidationError, DjangoPermissionDenied) as exc:
-            raise _drf(exc) from exc
-
-    def perform_create(self, serializer):
-        self._save(serializer, Producer())
-
-    def perform_update(self, serializer):
-        self._save(serializer, serializer.instance)
+        serializer.instance = call_service(
+            services.producer_save,
+            user=self.request.user,
+            producer=instance,
+            subdistrict=subdistrict,
+        )
 
     @extend_schema(
         operation_id="otop_producers_figures",
@@ -205,7 +197,7 @@ class ProductSerializer(serializers.ModelSerializer):
         extra_kwargs = {"code": {"validators": []}}
 
 
-class ProductViewSet(AreaScopedViewSet):
+class ProductViewSet(ServiceSavedViewSet):
     """OTOP products, by product code. Giving `stars` records an OPC rating (kept in the
     product's rating history under `stars_year`, the current fiscal year if absent)."""
 
@@ -232,18 +224,13 @@ class ProductViewSet(AreaScopedViewSet):
         stars_year = data.pop("stars_year", None)
         for field, value in data.items():
             setattr(instance, field, value)
-        try:
-            serializer.instance = services.product_save(
-                user=self.request.user, product=instance, stars=stars, stars_year=stars_year
-            )
-        except (DjangoValidationError, DjangoPermissionDenied) as exc:
-            raise _drf(exc) from exc
-
-    def perform_create(self, serializer):
-        self._save(serializer, Product())
-
-    def perform_update(self, serializer):
-        self._save(serializer, serializer.instance)
+        serializer.instance = call_service(
+            services.product_save,
+            user=self.request.user,
+            product=instance,
+            stars=stars,
+            stars_year=stars_year,
+        )
 
 
 # ---------------------------------------------------------------- sales
@@ -303,10 +290,9 @@ class SaleViewSet(AreaScopedViewSet):
         return qs
 
     def _save(self, serializer, entry, month):
-        try:
-            services.sales_save_month(user=self.request.user, month=month, entries=[entry])
-        except (DjangoValidationError, DjangoPermissionDenied) as exc:
-            raise _drf(exc) from exc
+        call_service(
+            services.sales_save_month, user=self.request.user, month=month, entries=[entry]
+        )
         product = entry["product"]
         serializer.instance = Sale.objects.select_related("producer", "product").get(
             producer=entry["producer"],
@@ -351,7 +337,7 @@ class SaleViewSet(AreaScopedViewSet):
         try:
             services.sale_delete(user=self.request.user, sale=instance)
         except DjangoPermissionDenied as exc:
-            raise _drf(exc) from exc
+            raise drf_error(exc) from exc
 
 
 router.register("otop_producers", ProducerViewSet)

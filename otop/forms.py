@@ -17,7 +17,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cdd import thai
-from cdd.forms import BahtField
+from cdd.filters import YES_NO, AreaFilterSet, district_select, subdistrict_select
+from cdd.forms import BahtField, add_service_errors
 from households.forms import check_photo
 from villages.models import District, Subdistrict
 
@@ -25,24 +26,8 @@ from . import services
 from .choices import Category, Channel, ProducerKind
 from .models import Producer, Product, Sale
 
-YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 # How many fiscal years back the month pickers reach.
 YEARS_BACK = 5
-
-
-def add_service_errors(form, exc: ValidationError) -> None:
-    """Show a service's ValidationError on the form: on its field when the form has it."""
-    if hasattr(exc, "error_dict"):
-        for field, messages in exc.message_dict.items():
-            for message in messages:
-                form.add_error(field if field in form.fields else None, message)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
-
-
-def district_label(d: District) -> str:
-    return f"{d.code} {d.name_th}"
 
 
 def subdistrict_label(s: Subdistrict) -> str:
@@ -226,27 +211,28 @@ class ProductForm(forms.ModelForm):
 # ---------------------------------------------------------------- list filters
 
 
-class _AreaFilter(django_filters.FilterSet):
-    """District and subdistrict selects limited to what the user sees."""
+class _AreaFilter(AreaFilterSet):
+    """District (and subdistrict) selects limited to what the user sees; Thai-fabric yes/no on
+    ``fabric_field``; the search box looks up codes and names."""
 
     district = django_filters.CharFilter(label=_("District"), method="filter_area")
-
-    class Meta:
-        fields = []
+    fabric_field: str
 
     def __init__(self, data=None, queryset=None, *, user, **kwargs):
-        super().__init__(data, queryset, **kwargs)
-        self.user = user
+        super().__init__(data, queryset, user=user, **kwargs)
         districts = District.objects.visible_to(user).order_by("code")
-        self.form.fields["district"].widget = forms.Select(
-            choices=[("", _("All districts"))] + [(d.code, district_label(d)) for d in districts]
-        )
+        self.form.fields["district"].widget = district_select(districts)
+        if "subdistrict" in self.form.fields:
+            district = self._value("district") or (user.district_id or "")
+            self.form.fields["subdistrict"].widget = subdistrict_select(user, district)
 
-    def _value(self, name) -> str:
-        return (self.data.get(name) or "").strip() if self.data else ""
+    def filter_fabric(self, queryset, name, value):
+        if value in ("yes", "no"):
+            return queryset.filter(**{self.fabric_field: value == "yes"})
+        return queryset
 
-    def filter_area(self, queryset, name, value):
-        return queryset.in_area(name, value.strip()) if value.strip() else queryset
+    def filter_search(self, queryset, name, value):
+        return self.search(queryset, value, starts="code", contains="name")
 
 
 class ProducerFilter(_AreaFilter):
@@ -264,25 +250,7 @@ class ProducerFilter(_AreaFilter):
         label=_("Sells online"), choices=YES_NO, empty_label=_("All"), method="filter_online"
     )
     q = django_filters.CharFilter(label=_("Producer code or name"), method="filter_search")
-
-    def __init__(self, data=None, queryset=None, *, user, **kwargs):
-        super().__init__(data, queryset, user=user, **kwargs)
-        district = self._value("district") or (user.district_id or "")
-        subdistricts = (
-            Subdistrict.objects.visible_to(user).in_area("district", district).order_by("code")
-            if district
-            else Subdistrict.objects.none()
-        )
-        self.form.fields["subdistrict"].widget = forms.Select(
-            choices=[("", _("All subdistricts"))]
-            + [(s.code, f"{s.code} {s.name_th}") for s in subdistricts]
-        )
-        self.form.fields["q"].widget = forms.TextInput(attrs={"type": "search"})
-
-    def filter_fabric(self, queryset, name, value):
-        if value in ("yes", "no"):
-            return queryset.filter(thai_fabric_group=value == "yes")
-        return queryset
+    fabric_field = "thai_fabric_group"
 
     def filter_online(self, queryset, name, value):
         online = Q(shop_chumchon=True) | ~Q(other_online="")
@@ -291,12 +259,6 @@ class ProducerFilter(_AreaFilter):
         if value == "no":
             return queryset.exclude(online)
         return queryset
-
-    def filter_search(self, queryset, name, value):
-        value = thai.arabic_digits(value).strip()
-        if not value:
-            return queryset
-        return queryset.filter(Q(code__istartswith=value) | Q(name__icontains=value))
 
 
 STAR_CHOICES = [("none", _("Not rated"))] + [(str(n), str(n)) for n in range(5, -1, -1)]
@@ -313,10 +275,7 @@ class ProductFilter(_AreaFilter):
         label=_("Thai fabric"), choices=YES_NO, empty_label=_("All"), method="filter_fabric"
     )
     q = django_filters.CharFilter(label=_("Product code or name"), method="filter_search")
-
-    def __init__(self, data=None, queryset=None, *, user, **kwargs):
-        super().__init__(data, queryset, user=user, **kwargs)
-        self.form.fields["q"].widget = forms.TextInput(attrs={"type": "search"})
+    fabric_field = "thai_fabric"
 
     def filter_stars(self, queryset, name, value):
         if value == "none":
@@ -324,17 +283,6 @@ class ProductFilter(_AreaFilter):
         if value.isdigit():
             return queryset.filter(stars=int(value))
         return queryset
-
-    def filter_fabric(self, queryset, name, value):
-        if value in ("yes", "no"):
-            return queryset.filter(thai_fabric=value == "yes")
-        return queryset
-
-    def filter_search(self, queryset, name, value):
-        value = thai.arabic_digits(value).strip()
-        if not value:
-            return queryset
-        return queryset.filter(Q(code__istartswith=value) | Q(name__icontains=value))
 
 
 # ---------------------------------------------------------------- month picker

@@ -7,8 +7,6 @@ products and the sales already stored for the file's months are loaded in a few 
 new and changed rows are written with bulk statements and audited with before/after.
 """
 
-import csv
-import io
 from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
@@ -22,17 +20,48 @@ from audit.registry import snapshot
 from audit.services import record_bulk, record_created, record_updated
 from cdd.thai import arabic_digits
 from imports import parsers
-from imports.engine import CellError, Column, Resource, RowError, register
+from imports.engine import (
+    SAVE_CHUNK,
+    BulkChanges,
+    CellError,
+    Column,
+    Resource,
+    RowError,
+    by_code,
+    check_code,
+    chunks,
+    code_rows,
+    copy_csv,
+    editable_codes,
+    register,
+    reserve_ids,
+)
 from villages.models import Subdistrict
 
 from .choices import Category, Channel, ProducerKind
 from .models import Producer, Product, Sale, StarRating
 from .services import STARS, current_stars_year
 
-CHUNK = 5000
-SAVE_CHUNK = 2000
 COPY_CHUNK = 20000
 CENT = Decimal("0.01")
+SALE_COLUMNS = [
+    "id",
+    "producer_id",
+    "product_id",
+    "month",
+    "channel",
+    "channel_detail",
+    "amount",
+    "updated_at",
+]
+SUBDISTRICT_CODE = (
+    gettext_lazy("No subdistrict has code %(code)s."),
+    gettext_lazy("Subdistrict %(code)s is outside your area."),
+)
+PRODUCER_CODE = (
+    gettext_lazy("No OTOP producer has code %(code)s."),
+    gettext_lazy("Producer %(code)s is outside your area."),
+)
 
 KIND_ALIASES = {
     "กลุ่ม": ProducerKind.GROUP,
@@ -59,34 +88,12 @@ CATEGORY_ALIASES = {
 CHANNEL_ALIASES = {"ออฟไลน์": Channel.OFFLINE, "ออนไลน์": Channel.ONLINE}
 
 
-def _chunks(values, size=CHUNK):
-    values = list(values)
-    for i in range(0, len(values), size):
-        yield values[i : i + size]
-
-
 def stars(raw):
     value = str(int(raw)) if isinstance(raw, float) and raw.is_integer() else str(raw).strip()
     value = arabic_digits(value)
     if value not in {str(n) for n in STARS}:
         raise CellError(_("OPC stars must be from 0 to 5; got %(value)s.") % {"value": value[:20]})
     return int(value)
-
-
-def _codes(model, codes, field="code", values=("pk", "code")):
-    out = {}
-    for chunk in _chunks(codes):
-        for row in model.objects.filter(**{f"{field}__in": chunk}).values_list(*values):
-            out[row[1]] = row
-    return out
-
-
-def _editable_codes(model, user, codes, field="code"):
-    qs = model.objects.all() if user is None else model.objects.editable_by(user)
-    out = set()
-    for chunk in _chunks(codes):
-        out.update(qs.filter(**{f"{field}__in": chunk}).values_list(field, flat=True))
-    return out
 
 
 def _apply(obj, values: dict) -> bool:
@@ -160,43 +167,31 @@ class ProducerResource(Resource):
 
     def prepare(self, user, rows):
         codes = {r["code"] for r in rows}
-        existing = {}
-        for chunk in _chunks(codes):
-            existing.update(
-                {
-                    p.code: p
-                    for p in Producer.objects.filter(code__in=chunk).select_related("district")
-                }
-            )
-        editable = _editable_codes(Producer, user, codes)
         subdistricts = {r["subdistrict_code"] for r in rows}
         return {
-            "existing": existing,
-            "editable": editable,
-            "subdistricts": set(_codes(Subdistrict, subdistricts)),
-            "allowed": _editable_codes(Subdistrict, user, subdistricts),
+            "existing": by_code(Producer.objects.select_related("district"), codes),
+            "editable": editable_codes(Producer, user, codes),
+            "subdistricts": set(code_rows(Subdistrict, subdistricts)),
+            "allowed": editable_codes(Subdistrict, user, subdistricts),
         }
 
     def validate(self, ctx, row, number, errors):
-        def err(column, message):
-            errors.append(RowError(number, column, message))
-
         sub = row["subdistrict_code"]
-        if sub not in ctx["subdistricts"]:
-            err("subdistrict_code", _("No subdistrict has code %(code)s.") % {"code": sub})
-        elif sub not in ctx["allowed"]:
-            err("subdistrict_code", _("Subdistrict %(code)s is outside your area.") % {"code": sub})
+        known, allowed = ctx["subdistricts"], ctx["allowed"]
+        check_code(errors, number, "subdistrict_code", sub, known, allowed, SUBDISTRICT_CODE)
         producer = ctx["existing"].get(row["code"])
         if producer is not None and producer.code not in ctx["editable"]:
-            err(
-                "code",
-                _("Producer code %(code)s is already used in %(district)s.")
-                % {"code": row["code"], "district": producer.district},
+            errors.append(
+                RowError(
+                    number,
+                    "code",
+                    _("Producer code %(code)s is already used in %(district)s.")
+                    % {"code": row["code"], "district": producer.district},
+                )
             )
 
     def save(self, ctx, rows, *, write):
-        created, updated, changes = [], [], []
-        unchanged = 0
+        bulk = BulkChanges(Producer)
         now = timezone.now()
         fields = ["subdistrict_id", "district_id", "province_id", *self.REQUIRED, *self.OPTIONAL]
         for row in rows:
@@ -212,21 +207,17 @@ class ProducerResource(Resource):
             if producer is None:
                 producer = Producer(code=row["code"], created_at=now, updated_at=now)
                 _apply(producer, values)
-                created.append(producer)
-                changes.append(("create", producer, None))
+                bulk.create(producer)
                 continue
             before = snapshot(producer)
             if _apply(producer, values):
                 producer.updated_at = now
-                updated.append(producer)
-                changes.append(("update", producer, before))
+                bulk.update(producer, before)
             else:
-                unchanged += 1
+                bulk.keep()
         if write:
-            Producer.objects.bulk_create(created, batch_size=SAVE_CHUNK)
-            Producer.objects.bulk_update(updated, [*fields, "updated_at"], batch_size=SAVE_CHUNK)
-            record_bulk(Producer, changes)
-        return len(created), len(updated), unchanged
+            bulk.write([*fields, "updated_at"])
+        return bulk.counts()
 
 
 # ---------------------------------------------------------------- otop_products
@@ -262,19 +253,11 @@ class ProductResource(Resource):
 
     def prepare(self, user, rows):
         codes = {r["code"] for r in rows}
-        existing = {}
-        for chunk in _chunks(codes):
-            existing.update(
-                {
-                    p.code: p
-                    for p in Product.objects.filter(code__in=chunk).select_related("producer")
-                }
-            )
         producer_codes = {r["producer_code"] for r in rows}
         return {
-            "existing": existing,
-            "producers": _codes(Producer, producer_codes),
-            "allowed": _editable_codes(Producer, user, producer_codes),
+            "existing": by_code(Product.objects.select_related("producer"), codes),
+            "producers": code_rows(Producer, producer_codes),
+            "allowed": editable_codes(Producer, user, producer_codes),
             "this_year": current_stars_year(),
         }
 
@@ -283,10 +266,9 @@ class ProductResource(Resource):
             errors.append(RowError(number, column, message))
 
         code = row["producer_code"]
-        if code not in ctx["producers"]:
-            err("producer_code", _("No OTOP producer has code %(code)s.") % {"code": code})
-        elif code not in ctx["allowed"]:
-            err("producer_code", _("Producer %(code)s is outside your area.") % {"code": code})
+        check_code(
+            errors, number, "producer_code", code, ctx["producers"], ctx["allowed"], PRODUCER_CODE
+        )
         product = ctx["existing"].get(row["code"])
         if product is not None and product.producer.code != code:
             err(
@@ -311,8 +293,7 @@ class ProductResource(Resource):
         return row["stars"], year or ctx["this_year"]
 
     def save(self, ctx, rows, *, write):
-        created, updated, changes, ratings = [], [], [], []
-        unchanged = 0
+        bulk, ratings = BulkChanges(Product), []
         now = timezone.now()
         for row in rows:
             producer_id = ctx["producers"][row["producer_code"]][0]
@@ -332,8 +313,7 @@ class ProductResource(Resource):
                 _apply(product, values)
                 if rating:
                     product.stars, product.stars_year = rating
-                created.append(product)
-                changes.append(("create", product, None))
+                bulk.create(product)
             else:
                 before = snapshot(product)
                 changed = _apply(product, values)
@@ -341,20 +321,15 @@ class ProductResource(Resource):
                     product.stars, product.stars_year = rating
                 if changed or rating:
                     product.updated_at = now
-                    updated.append(product)
-                    changes.append(("update", product, before))
+                    bulk.update(product, before)
                 else:
-                    unchanged += 1
+                    bulk.keep()
             if rating:
                 ratings.append((product, *rating))
         if write:
-            Product.objects.bulk_create(created, batch_size=SAVE_CHUNK)
-            Product.objects.bulk_update(
-                updated, [*self.FIELDS, "stars", "stars_year", "updated_at"], SAVE_CHUNK
-            )
-            record_bulk(Product, changes)
+            bulk.write([*self.FIELDS, "stars", "stars_year", "updated_at"])
             self._write_ratings(ratings)
-        return len(created), len(updated), unchanged
+        return bulk.counts()
 
     @staticmethod
     def _write_ratings(ratings):
@@ -362,25 +337,20 @@ class ProductResource(Resource):
         if not ratings:
             return
         stored = {}
-        for chunk in _chunks([p.pk for p, _s, _y in ratings]):
+        for chunk in chunks([p.pk for p, _s, _y in ratings]):
             stored.update(
                 {(r.product_id, r.year): r for r in StarRating.objects.filter(product_id__in=chunk)}
             )
-        new, changed, changes = [], [], []
+        bulk = BulkChanges(StarRating)
         for product, value, year in ratings:
             rating = stored.get((product.pk, year))
             if rating is None:
-                rating = StarRating(product=product, year=year, stars=value)
-                new.append(rating)
-                changes.append(("create", rating, None))
+                bulk.create(StarRating(product=product, year=year, stars=value))
             elif rating.stars != value:
                 before = snapshot(rating)
                 rating.stars = value
-                changed.append(rating)
-                changes.append(("update", rating, before))
-        StarRating.objects.bulk_create(new, batch_size=SAVE_CHUNK)
-        StarRating.objects.bulk_update(changed, ["stars"], batch_size=SAVE_CHUNK)
-        record_bulk(StarRating, changes)
+                bulk.update(rating, before)
+        bulk.write(["stars"])
 
 
 # ---------------------------------------------------------------- otop_sales
@@ -412,13 +382,13 @@ class SaleResource(Resource):
     def prepare(self, user, rows):
         producer_codes = {r["producer_code"] for r in rows}
         # code -> (id, code, thai_fabric_group): the stub objects below need only these.
-        producers = _codes(Producer, producer_codes)
+        producers = code_rows(Producer, producer_codes)
         product_codes = {r["product_code"] for r in rows if r["product_code"]}
-        products = _codes(Product, product_codes, values=("pk", "code", "producer_id"))
+        products = code_rows(Product, product_codes, values=("pk", "code", "producer_id"))
         months = sorted({r["month"] for r in rows})
         existing = {}
         ids = [p[0] for p in producers.values()]
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             for sale in Sale.objects.filter(producer_id__in=chunk, month__in=months).values_list(
                 "pk",
                 "producer_id",
@@ -433,7 +403,7 @@ class SaleResource(Resource):
         return {
             "producers": producers,
             "products": products,
-            "allowed": _editable_codes(Producer, user, producer_codes),
+            "allowed": editable_codes(Producer, user, producer_codes),
             "existing": existing,
             "this_month": timezone.localdate().replace(day=1),
             "seen": {},
@@ -445,10 +415,9 @@ class SaleResource(Resource):
 
         code = row["producer_code"]
         producer = ctx["producers"].get(code)
-        if producer is None:
-            err("producer_code", _("No OTOP producer has code %(code)s.") % {"code": code})
-        elif code not in ctx["allowed"]:
-            err("producer_code", _("Producer %(code)s is outside your area.") % {"code": code})
+        check_code(
+            errors, number, "producer_code", code, ctx["producers"], ctx["allowed"], PRODUCER_CODE
+        )
         product_code = row["product_code"]
         if product_code:
             product = ctx["products"].get(product_code)
@@ -568,21 +537,14 @@ def _copy_sales(sales: list[NewSale], now) -> None:
     model instances (several times faster than INSERTs for 100,000 rows)."""
     table = Sale._meta.db_table
     stamp = now.isoformat()
-    for chunk in _chunks(sales, COPY_CHUNK):
+    for chunk in chunks(sales, COPY_CHUNK):
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) "
-                "FROM generate_series(1, %s)",
-                [len(chunk)],
-            )
-            ids = [r[0] for r in cursor.fetchall()]
-            buffer = io.StringIO()
-            writer = csv.writer(buffer)
-            audit = []
+            ids = reserve_ids(cursor, table, len(chunk))
+            lines, audit = [], []
             for pk, sale in zip(ids, chunk, strict=True):
                 month, amount = sale.month.isoformat(), str(sale.amount)
                 product = "" if sale.product_id is None else sale.product_id
-                writer.writerow(
+                lines.append(
                     [
                         pk,
                         sale.producer_id,
@@ -604,13 +566,7 @@ def _copy_sales(sales: list[NewSale], now) -> None:
                     "updated_at": stamp,
                 }
                 audit.append((pk, sale.text(), after))
-            buffer.seek(0)
-            cursor.cursor.copy_expert(
-                f"COPY {table} (id, producer_id, product_id, month, channel, channel_detail, "
-                "amount, updated_at) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL "
-                "(channel_detail))",
-                buffer,
-            )
+            copy_csv(cursor, table, SALE_COLUMNS, lines, not_null=["channel_detail"])
         record_created(Sale, audit)
 
 
@@ -628,15 +584,12 @@ def _update_sales(updated, now) -> None:
                 "CREATE TEMPORARY TABLE otop_sale_changes (id bigint PRIMARY KEY, "
                 "amount numeric(14, 2), channel_detail varchar(100)) ON COMMIT DROP"
             )
-            buffer = io.StringIO()
-            writer = csv.writer(buffer)
-            for pk, sale, *_old in updated:
-                writer.writerow([pk, str(sale.amount), sale.channel_detail])
-            buffer.seek(0)
-            cursor.cursor.copy_expert(
-                "COPY otop_sale_changes (id, amount, channel_detail) FROM STDIN WITH "
-                "(FORMAT csv, FORCE_NOT_NULL (channel_detail))",
-                buffer,
+            copy_csv(
+                cursor,
+                "otop_sale_changes",
+                ["id", "amount", "channel_detail"],
+                ([pk, str(sale.amount), sale.channel_detail] for pk, sale, *_old in updated),
+                not_null=["channel_detail"],
             )
             cursor.execute(
                 f"UPDATE {table} s SET amount = c.amount, channel_detail = c.channel_detail, "

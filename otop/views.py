@@ -6,7 +6,6 @@ area: 404; read-only roles: 403).
 """
 
 from decimal import ROUND_CEILING, Decimal
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,7 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, DecimalField, Exists, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,10 +21,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cdd import thai
+from cdd.areas import area_context, query_string
 from cdd.scoping import get_visible_or_404
-from imports.engine import Column
-from imports.exporting import table_response
-from villages.models import District, Province, Subdistrict
+from cdd.views import private_file
+from imports.exporting import ExportTable, table_response
+from villages.models import District, Subdistrict
 
 from . import selectors
 from .choices import Category, Channel
@@ -45,14 +45,6 @@ MONEY = DecimalField(max_digits=16, decimal_places=2)
 # More rows than this on one sales sheet would pass Django's limit of fields in one request.
 SHEET_MAX_ROWS = 200
 CHART_MONTHS = 24
-
-
-class ExportTable:
-    """The columns of an exported sheet (``table_response`` takes an import resource's shape)."""
-
-    def __init__(self, label, columns):
-        self.label = label
-        self.columns = [Column(key, title) for key, title in columns]
 
 
 PRODUCER_EXPORT = ExportTable(
@@ -93,10 +85,6 @@ PRODUCT_EXPORT = ExportTable(
         ("active", gettext_lazy("Still sold")),
     ],
 )
-
-
-def _query(**params) -> str:
-    return urlencode({k: v for k, v in params.items() if v})
 
 
 def _yes(value: bool) -> str:
@@ -317,29 +305,43 @@ def producer_detail(request, pk):
             "fy": fy,
             "fy_total": fy["offline"] + fy["online"],
             "fiscal_year": thai.fiscal_year(today),
-            "entry_query": _query(district=producer.district_id),
+            "entry_query": query_string(district=producer.district_id),
+        },
+    )
+
+
+def _form_page(request, form, *, tab, title, cancel_url, saved_message, producer_of, **extra):
+    """A producer or product form. Saved (through the form's service): ``saved_message`` (with
+    %(name)s) and on to the producer's page (``producer_of(saved)``: its pk); else the form."""
+    if request.method == "POST" and form.is_valid():
+        saved = form.save()
+        if saved is not None:
+            messages.success(request, saved_message % {"name": saved.name})
+            return redirect("otop-producer-detail", pk=producer_of(saved))
+    return render(
+        request,
+        "otop/form.html",
+        {
+            **_tab_context(request.user, tab),
+            "form": form,
+            "title": title,
+            "cancel_url": cancel_url,
+            **extra,
         },
     )
 
 
 def _producer_form(request, producer, title):
-    form = ProducerForm(request.POST or None, instance=producer, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        saved = form.save()
-        if saved is not None:
-            messages.success(request, _("Producer %(name)s saved.") % {"name": saved.name})
-            return redirect("otop-producer-detail", pk=saved.pk)
-    return render(
+    return _form_page(
         request,
-        "otop/form.html",
-        {
-            **_tab_context(request.user, "producers"),
-            "form": form,
-            "title": title,
-            "cancel_url": reverse("otop-producer-detail", args=[producer.pk])
-            if producer.pk
-            else reverse("otop-producer-list"),
-        },
+        ProducerForm(request.POST or None, instance=producer, user=request.user),
+        tab="producers",
+        title=title,
+        cancel_url=reverse("otop-producer-detail", args=[producer.pk])
+        if producer.pk
+        else reverse("otop-producer-list"),
+        saved_message=_("Producer %(name)s saved."),
+        producer_of=lambda saved: saved.pk,
     )
 
 
@@ -418,26 +420,17 @@ def _product_form(request, product, title):
         wanted = (request.GET.get("producer") or "").strip()
         if wanted.isdigit() and form.fields["producer"].queryset.filter(pk=wanted).exists():
             form.initial["producer"] = int(wanted)
-    if request.method == "POST" and form.is_valid():
-        saved = form.save()
-        if saved is not None:
-            messages.success(request, _("Product %(name)s saved.") % {"name": saved.name})
-            return redirect("otop-producer-detail", pk=saved.producer_id)
-    cancel = (
-        reverse("otop-producer-detail", args=[product.producer_id])
-        if product.pk
-        else reverse("otop-product-list")
-    )
-    return render(
+    return _form_page(
         request,
-        "otop/form.html",
-        {
-            **_tab_context(request.user, "products"),
-            "form": form,
-            "title": title,
-            "cancel_url": cancel,
-            "multipart": True,
-        },
+        form,
+        tab="products",
+        title=title,
+        cancel_url=reverse("otop-producer-detail", args=[product.producer_id])
+        if product.pk
+        else reverse("otop-product-list"),
+        saved_message=_("Product %(name)s saved."),
+        producer_of=lambda saved: saved.producer_id,
+        multipart=True,
     )
 
 
@@ -460,12 +453,7 @@ def product_photo(request, pk):
     product = get_visible_or_404(Product, request.user, pk=pk)
     if not product.photo:
         raise Http404
-    try:
-        response = FileResponse(product.photo.open("rb"))
-    except FileNotFoundError:
-        raise Http404 from None
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return private_file(product.photo)
 
 
 # ---------------------------------------------------------------- monthly sales sheet
@@ -539,7 +527,7 @@ def sales_entry(request):
                         "unchanged": unchanged,
                     },
                 )
-                query = _query(
+                query = query_string(
                     district=district.code,
                     subdistrict=subdistrict,
                     month=str(month.month),
@@ -568,28 +556,6 @@ def sales_entry(request):
 # ---------------------------------------------------------------- targets
 
 
-def _area(request):
-    """(level, code, area, province code) from ?district= or ?province=, else the user's own
-    area; an area outside the user's is a 404. Users who see the whole country choose a
-    province first: (None, None, None, None) until they do."""
-    user = request.user
-    district = (request.GET.get("district") or "").strip()
-    province = (request.GET.get("province") or "").strip()
-    if district and (not province or district.startswith(province)):
-        area = get_visible_or_404(District, user, code=district)
-        return "district", area.code, area, area.province_id
-    if province:
-        area = get_visible_or_404(Province, user, code=province)
-        return "province", area.code, area, area.code
-    if user.district_id:
-        area = get_visible_or_404(District, user, code=user.district_id)
-        return "district", area.code, area, area.province_id
-    if user.province_id:
-        area = get_visible_or_404(Province, user, code=user.province_id)
-        return "province", area.code, area, area.code
-    return None, None, None, None
-
-
 def _with_categories(row):
     """The row's sales by category in the order of ``Category``, then those with no product."""
     by = row.get("sales_fy_by_category") or {}
@@ -604,28 +570,20 @@ def _with_categories(row):
 def targets(request):
     """Thai-fabric sales against the target and online growth, per district, for a month."""
     user = request.user
-    level, code, area, province_code = _area(request)
+    area = area_context(request)
+    level, code = area["level"], area["code"]
     month_form = _month_form(request.GET)
     month = month_form.chosen()
-    provinces = []
-    if user.sees_everything:
-        provinces = list(Province.objects.order_by("code").values_list("code", "name_th"))
-    districts = []
-    if province_code:
-        districts = list(
-            District.objects.visible_to(user)
-            .in_area("province", province_code)
-            .order_by("code")
-            .values_list("code", "name_th")
-        )
     figures = None
     if level:
         figures = selectors.otop_figures(user=user, month=month, level=level, code=code)
         for row in figures["rows"]:
             _with_categories(row)
-            row["producers_url"] = f"{reverse('otop-producer-list')}?{_query(district=row['code'])}"
+            row["producers_url"] = (
+                f"{reverse('otop-producer-list')}?{query_string(district=row['code'])}"
+            )
         _with_categories(figures["total"])
-    entry_query = _query(
+    entry_query = query_string(
         district=code if level == "district" else "",
         month=str(month.month),
         year=str(thai.to_be_year(month.year)),
@@ -635,14 +593,7 @@ def targets(request):
         "otop/targets.html",
         {
             **_tab_context(user, "targets"),
-            "level": level,
-            "code": code,
-            "area": area,
-            "province_code": province_code,
-            "district_code": code if level == "district" else "",
-            "provinces": provinces,
-            "districts": districts,
-            "can_choose_district": not user.district_id and len(districts) > 1,
+            **area,
             "month_form": month_form,
             "month": month,
             "figures": figures,

@@ -3,7 +3,7 @@
 import pytest
 
 from conftest import PASSWORD
-from tests.browser import chromium, login, shot
+from tests.browser import chromium, logged_in, login, shot
 from villages.models import Village
 
 pytestmark = pytest.mark.browser
@@ -15,9 +15,7 @@ def site(transactional_db, live_server, users, villages):
 
 
 def test_district_staff_adds_a_village(site, users):
-    with chromium() as browser:
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        login(page, site, "staff1901", PASSWORD)
+    with logged_in(site, "staff1901") as page:
         assert "เมืองสระบุรี" in page.inner_text("[data-testid=area]")
         page.locator("nav.menu").get_by_role("link", name="หมู่บ้าน", exact=True).click()
         page.wait_for_url(f"{site}/areas/villages/")
@@ -36,9 +34,7 @@ def test_district_staff_adds_a_village(site, users):
 
 
 def test_wrong_input_shows_thai_errors_on_a_phone(site, users):
-    with chromium() as browser:
-        page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
-        login(page, site, "staff1901", PASSWORD)
+    with logged_in(site, "staff1901", 390, 844, "phone") as page:
         page.goto(f"{site}/areas/villages/new/")
         page.select_option("#id_subdistrict", "190101")
         page.fill("#id_moo", "1")  # 19010101 exists already

@@ -10,29 +10,16 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from conftest import PASSWORD
+from conftest import be
 from funds.models import ReliefRound, WdfLoan, WdfPayment
 from funds.selectors import wdf_debt
 from funds.services import loan_save, payments_add, relief_apply, restructure
-from tests.browser import chromium, login
+from tests.browser import logged_in, shot, tour_tabbed_pages
 from villages.models import District, Subdistrict
 
 pytestmark = pytest.mark.browser
 
 SHOTS = Path("/tmp/shots-funds")
-
-
-def shot(page, name):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def fits(page, width):
-    return page.evaluate("document.documentElement.scrollWidth") <= width
-
-
-def be(d):
-    return f"{d.day:02d}/{d.month:02d}/{d.year + 543}"
 
 
 def make_loan(user, no, principal, signed, parts, first_due, district="1901", **extra):
@@ -102,9 +89,7 @@ def fill_row(page, n, contract, paid_on, amount, receipt=""):
 def test_batch_payments_lower_the_overdue_figure(site, users):
     staff = users["district_staff"]
     today = be(timezone.localdate())
-    with chromium() as browser:
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        login(page, site, "staff1901", PASSWORD)
+    with logged_in(site, "staff1901") as page:
         page.goto(f"{site}/funds/wdf/")
         before = district_overdue(page)
         # 8,000 and B-1: 9,000, plus whatever of C-7 has fallen due again since its pause.
@@ -123,7 +108,7 @@ def test_batch_payments_lower_the_overdue_figure(site, users):
         assert page.locator("tr[data-row='1'].bad").count() == 0
         assert page.input_value("#id_r0-amount") == "1,500"  # what was typed stays
         assert WdfPayment.objects.filter(receipt_no__startswith="R-100").count() == 0
-        shot(page, "batch-error-desktop")
+        shot(page, "batch-error-desktop", SHOTS)
 
         page.fill("#id_r1-amount", "2,000")
         page.click("[data-testid=batch-save]")
@@ -135,7 +120,6 @@ def test_batch_payments_lower_the_overdue_figure(site, users):
         page.locator("nav.tabs").get_by_role("link", name="สถานะหนี้กองทุนพัฒนาบทบาทสตรี").click()
         page.wait_for_url(f"{site}/funds/wdf/")
         assert district_overdue(page) == before - Decimal("3500")
-        page.close()
 
 
 PAGES = [
@@ -154,20 +138,12 @@ PAGES = [
 def test_wdf_pages_at_desktop_and_phone_widths(site, width, height, kind):
     c = WdfLoan.objects.get(contract_no="C-7")
     r = ReliefRound.objects.get()
-    with chromium() as browser:
-        page = browser.new_page(
-            viewport={"width": width, "height": height}, is_mobile=kind == "phone"
-        )
-        login(page, site, "officer19", PASSWORD)
-        for name, path in PAGES:
-            page.goto(f"{site}{path.format(c=c.pk, r=r.pk)}")
-            assert page.locator("nav.tabs a.active").count() == 1, name
-            shot(page, f"wdf-{name}-{kind}")
-            assert fits(page, width), name
+    pages = [(name, path.format(c=c.pk, r=r.pk)) for name, path in PAGES]
+    with logged_in(site, "officer19", width, height, kind) as page:
+        tour_tabbed_pages(page, site, pages, width, lambda name: f"wdf-{name}-{kind}", SHOTS)
         # The province's figures list every district; wide tables scroll inside their frame.
         page.goto(f"{site}/funds/wdf/")
         assert page.locator("[data-testid=figures-table] tbody tr").count() > 5
         wrap = page.locator(".table-wrap").first
         if kind == "phone":
             assert wrap.evaluate("e => e.scrollWidth > e.clientWidth")
-        page.close()

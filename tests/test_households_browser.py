@@ -3,10 +3,9 @@ all of them, and see the progress page's helped count for that dimension go up."
 
 import pytest
 
-from conftest import PASSWORD
 from households.models import Assistance, MentorTeam
 from households.tests.conftest import make_household, valid_national_id
-from tests.browser import chromium, login, shot
+from tests.browser import fits, logged_in, shot
 
 pytestmark = pytest.mark.browser
 
@@ -30,14 +29,8 @@ def helped(page, dimension):
     return int(cell.inner_text().strip())
 
 
-def fits(page, width):
-    return page.evaluate("document.documentElement.scrollWidth") <= width
-
-
 def test_bulk_assistance_moves_progress(site):
-    with chromium() as browser:
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        login(page, site, "staff1901", PASSWORD)
+    with logged_in(site, "staff1901") as page:
         page.locator("nav.menu").get_by_role("link", name="ความก้าวหน้า", exact=True).click()
         page.wait_for_url(f"{site}/households/progress/")
         before = helped(page, "income")
@@ -80,7 +73,6 @@ def test_bulk_assistance_moves_progress(site):
         page.goto(f"{site}/households/teams/")
         assert "3-5" in page.inner_text("[data-testid=team-table]")
         shot(page, "households-teams-desktop")
-        page.close()
 
 
 PHONE_PAGES = [
@@ -97,9 +89,7 @@ PHONE_PAGES = [
 
 
 def test_household_pages_fit_a_phone(site):
-    with chromium() as browser:
-        page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
-        login(page, site, "staff1901", PASSWORD)
+    with logged_in(site, "staff1901", 390, 844, "phone") as page:
         for name, path in PHONE_PAGES:
             page.goto(f"{site}{path}")
             shot(page, f"households-{name}-phone")
@@ -118,7 +108,6 @@ def test_household_pages_fit_a_phone(site):
         assert "เป็นปี ค.ศ." in page.inner_text("main")
         shot(page, "households-form-error-phone")
         assert fits(page, 390)
-        page.close()
 
 
 IMPORT_HEADER = (
@@ -147,9 +136,7 @@ def test_import_fix_reimport_then_bulk_help_moves_the_district_table(site, tmp_p
     )
     good = tmp_path / "households-fixed.csv"
     good.write_text(IMPORT_HEADER + "".join(IMPORT_ROWS))
-    with chromium() as browser:
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        login(page, site, "staff1901", PASSWORD)
+    with logged_in(site, "staff1901") as page:
         page.goto(f"{site}/households/progress/?level=province&code=19")
         row = page.locator("[data-testid=progress-table] tr[data-code='1901']")
         assert row.locator("td").nth(3).inner_text() == "4"  # households from the fixture
@@ -188,4 +175,3 @@ def test_import_fix_reimport_then_bulk_help_moves_the_district_table(site, tmp_p
         assert cells.nth(4).inner_text() == "1"  # with a plan (the imported plan date)
         assert row.locator("[data-dim=income-helped]").inner_text() == "3"
         shot(page, "progress-after-import-desktop")
-        page.close()

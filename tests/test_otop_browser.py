@@ -10,46 +10,17 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from conftest import PASSWORD
+from conftest import add_months
 from otop.models import Producer, Product, Sale
-from otop.services import producer_save, product_save, sales_save_month
-from tests.browser import chromium, login
-from villages.models import Subdistrict
+from otop.services import product_save
+from otop.tests.conftest import make_producer, sell
+from tests.browser import logged_in, shot, tour_tabbed_pages
 
 pytestmark = pytest.mark.browser
 
 SHOTS = Path("/tmp/shots-otop")
-
-
-def shot(page, name):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def fits(page, width):
-    return page.evaluate("document.documentElement.scrollWidth") <= width
-
-
-def add_months(month: date, n: int) -> date:
-    index = month.year * 12 + month.month - 1 + n
-    return date(index // 12, index % 12 + 1, 1)
-
-
 LAST_MONTH = add_months(timezone.localdate().replace(day=1), -1)
 FY_START = date(LAST_MONTH.year if LAST_MONTH.month >= 10 else LAST_MONTH.year - 1, 10, 1)
-
-
-def make_producer(user, code, subdistrict, name, **extra):
-    producer = Producer(code=code, name=name, kind=extra.pop("kind", "group"), **extra)
-    return producer_save(
-        user=user, producer=producer, subdistrict=Subdistrict.objects.get(pk=subdistrict)
-    )
-
-
-def sell(user, producer, month, channel, amount, product=None):
-    entry = {"producer": producer, "product": product, "channel": channel}
-    entry.update(amount=Decimal(amount), channel_detail="")
-    sales_save_month(user=user, month=month, entries=[entry])
 
 
 @pytest.fixture
@@ -107,9 +78,7 @@ def choose_month(page, month):
 def test_month_of_sales_moves_the_thai_fabric_share_of_the_target(site):
     weavers = Producer.objects.get(code="OT-0001")
     chili = Producer.objects.get(code="OT-0002")
-    with chromium() as browser:
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        login(page, site, "staff1901", PASSWORD)
+    with logged_in(site, "staff1901") as page:
         page.goto(f"{site}/otop/")
         choose_month(page, LAST_MONTH)
         page.click("[data-testid=area-bar] button[type=submit]")
@@ -136,7 +105,7 @@ def test_month_of_sales_moves_the_thai_fabric_share_of_the_target(site):
         assert page.locator("tr[data-producer='OT-0001'].bad").count() == 0
         assert page.input_value(f"#id_p{weavers.pk}-offline") == "14,300"
         assert not Sale.objects.filter(month=LAST_MONTH).exists()
-        shot(page, "sheet-error-desktop")
+        shot(page, "sheet-error-desktop", SHOTS)
 
         page.fill(f"#id_p{chili.pk}-online", "700")
         page.click("[data-testid=sheet-save]")
@@ -163,7 +132,6 @@ def test_month_of_sales_moves_the_thai_fabric_share_of_the_target(site):
         page.wait_for_selector(".messages")
         page.goto(f"{site}/otop/?month={LAST_MONTH.month}&year={LAST_MONTH.year + 543}")
         assert fabric_pct(page) == "20.91"
-        page.close()
 
 
 PAGES = [
@@ -180,17 +148,12 @@ PAGES = [
 @pytest.mark.parametrize("width,height,kind", [(1280, 900, "desktop"), (390, 844, "phone")])
 def test_otop_pages_at_desktop_and_phone_widths(site, width, height, kind):
     chili = Producer.objects.get(code="OT-0002")
-    with chromium() as browser:
-        page = browser.new_page(
-            viewport={"width": width, "height": height}, is_mobile=kind == "phone"
-        )
-        login(page, site, "officer19", PASSWORD)
-        for name, path in PAGES:
-            url = path.format(p=chili.pk, m=LAST_MONTH.month, y=LAST_MONTH.year + 543)
-            page.goto(f"{site}{url}")
-            assert page.locator("nav.tabs a.active").count() == 1, name
-            shot(page, f"otop-{name}-{kind}")
-            assert fits(page, width), name
+    pages = [
+        (name, path.format(p=chili.pk, m=LAST_MONTH.month, y=LAST_MONTH.year + 543))
+        for name, path in PAGES
+    ]
+    with logged_in(site, "officer19", width, height, kind) as page:
+        tour_tabbed_pages(page, site, pages, width, lambda name: f"otop-{name}-{kind}", SHOTS)
         # The province's table lists every district; on a phone it scrolls inside its frame.
         page.goto(f"{site}/otop/")
         assert page.locator("[data-testid=targets-table] tbody tr").count() > 5
@@ -200,4 +163,3 @@ def test_otop_pages_at_desktop_and_phone_widths(site, width, height, kind):
         # The producer's chart is an inline SVG with a bar group per month.
         page.goto(f"{site}/otop/producers/{chili.pk}/")
         assert page.locator("[data-testid=sales-chart] g[data-month]").count() == 24
-        page.close()

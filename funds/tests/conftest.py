@@ -1,8 +1,6 @@
 from datetime import date
 from decimal import Decimal
 
-import pytest
-
 from funds.models import WdfLoan
 from funds.services import loan_save, payments_add
 from villages.models import District
@@ -35,8 +33,3 @@ def pay(user, loan, paid_on, amount):
     return payments_add(
         user=user, entries=[(loan, date.fromisoformat(paid_on), Decimal(amount), "")]
     )[0]
-
-
-@pytest.fixture
-def officer(users):
-    return users["provincial_officer"]

@@ -9,6 +9,7 @@ import openpyxl
 import pytest
 from django.utils import timezone
 
+from conftest import be
 from funds import services
 from funds.models import BudgetLine, Disbursement, KkjFollowUp, KkjFund, PendingProject
 from villages.models import Province, Village
@@ -21,10 +22,6 @@ ROLES = [
     "system_admin",
 ]
 TODAY = timezone.localdate()
-
-
-def be(d):
-    return f"{d.day:02d}/{d.month:02d}/{d.year + 543}"
 
 
 def login(client, users, role):
@@ -60,11 +57,6 @@ def add_note(user, fund, month, submitted_on):
     at = timezone.make_aware(datetime.combine(submitted_on, datetime.min.time()).replace(hour=10))
     KkjFollowUp.objects.filter(pk=note.pk).update(submitted_at=at)
     return note
-
-
-@pytest.fixture
-def officer(users):
-    return users["provincial_officer"]
 
 
 @pytest.fixture

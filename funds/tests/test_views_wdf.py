@@ -2,7 +2,6 @@
 sees them (scoping, read-only roles, all-or-nothing payments, Thai messages)."""
 
 import io
-import re
 from datetime import date, timedelta
 from decimal import Decimal as D
 
@@ -11,6 +10,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.utils import timezone
 
+from conftest import be, cell, row_html, text_of
 from funds.models import Instalment, ReliefRound, ScheduleRevision, WdfLoan, WdfPayment
 from funds.selectors import loan_figures, wdf_debt
 from funds.services import month_mark_reported, relief_apply, restructure
@@ -22,32 +22,6 @@ from .conftest import make_loan, pay
 pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate()
-
-
-def be(d):
-    return f"{d.day:02d}/{d.month:02d}/{d.year + 543}"
-
-
-def text_of(html):
-    """The page's text with tags removed and spaces squeezed, as a reader sees it."""
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
-
-
-def row_html(html, attr, value):
-    """The HTML of the table row with ``attr="value"``."""
-    match = re.search(rf'<tr[^>]*{attr}="{re.escape(value)}"[^>]*>(.*?)</tr>', html, re.S)
-    assert match, f"no row {attr}={value}"
-    return match.group(0)
-
-
-def cell(html, attr, value, col):
-    match = re.search(rf'data-col="{col}">(.*?)</td>', row_html(html, attr, value), re.S)
-    return text_of(match.group(1)).strip()
-
-
-@pytest.fixture
-def staff(users):
-    return users["district_staff"]
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
+from conftest import be
 from households import services
 from households.models import (
     Assistance,
@@ -29,10 +30,6 @@ NID = valid_national_id("110170020345")
 MASKED = f"x-xxxx-xxxxx-45-{NID[12]}"
 TODAY = timezone.localdate()
 SVG = b"<svg xmlns='http://www.w3.org/2000/svg'/>"
-
-
-def be(d):
-    return f"{d.day:02d}/{d.month:02d}/{d.year + 543}"
 
 
 @pytest.fixture

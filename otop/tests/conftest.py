@@ -1,8 +1,6 @@
 from datetime import date
 from decimal import Decimal
 
-import pytest
-
 from otop.models import Producer, Product
 from otop.services import producer_save, product_save, sales_save_month
 from villages.models import Subdistrict
@@ -27,10 +25,11 @@ def make_product(user, producer, code, category="food", thai_fabric=False, **kwa
 
 
 def sell(user, producer, month, channel, amount, product=None, detail=""):
-    """Enter one month's sales of one producer on one channel; ``month`` is ``YYYY-MM``."""
+    """Enter one month's sales of one producer on one channel; ``month`` is ``YYYY-MM`` (or a
+    date)."""
     return sales_save_month(
         user=user,
-        month=date.fromisoformat(f"{month}-01"),
+        month=month if isinstance(month, date) else date.fromisoformat(f"{month}-01"),
         entries=[
             {
                 "producer": producer,
@@ -41,13 +40,3 @@ def sell(user, producer, month, channel, amount, product=None, detail=""):
             }
         ],
     )
-
-
-@pytest.fixture
-def officer(users):
-    return users["provincial_officer"]
-
-
-@pytest.fixture
-def staff(users):
-    return users["district_staff"]

@@ -16,7 +16,7 @@ from PIL import Image
 
 from accounts.choices import Role
 from cdd.thai import THAI_MONTHS
-from conftest import make_user
+from conftest import add_months, cell, make_user, row_html
 from otop import services
 from otop.models import Producer, Product, Sale, StarRating
 
@@ -27,33 +27,12 @@ pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
 
 
-def add_months(month: date, n: int) -> date:
-    index = month.year * 12 + month.month - 1 + n
-    return date(index // 12, index % 12 + 1, 1)
-
-
 THIS_MONTH = TODAY.replace(day=1)
 LAST_MONTH = add_months(THIS_MONTH, -1)
 
 
 def ym(d: date) -> str:
     return f"{d:%Y-%m}"
-
-
-def text_of(html):
-    """The page's text with tags removed and spaces squeezed, as a reader sees it."""
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
-
-
-def row_html(html, attr, value):
-    match = re.search(rf'<tr[^>]*{attr}="{re.escape(value)}"[^>]*>(.*?)</tr>', html, re.S)
-    assert match, f"no row {attr}={value}"
-    return match.group(0)
-
-
-def cell(html, attr, value, col):
-    match = re.search(rf'data-col="{col}">(.*?)</td>', row_html(html, attr, value), re.S)
-    return text_of(match.group(1)).strip()
 
 
 def png(name="photo.png", size=(8, 8)):
