@@ -4,7 +4,9 @@ from . import views
 
 urlpatterns = [
     path("", views.targets, name="otop-targets"),
+    path("export.xlsx", views.targets_export, name="otop-targets-export"),
     path("sales/", views.sales_entry, name="otop-sales-entry"),
+    path("sales/export.xlsx", views.sales_export, name="otop-sales-export"),
     path("producers/", views.producer_list, name="otop-producer-list"),
     path("producers/export.xlsx", views.producer_export, name="otop-producer-export"),
     path("producers/new/", views.producer_create, name="otop-producer-create"),

@@ -24,6 +24,7 @@ from cdd import thai
 from cdd.areas import area_context, query_string
 from cdd.scoping import get_visible_or_404
 from cdd.views import private_file
+from imports.engine import get_resource
 from imports.exporting import ExportTable, table_response
 from villages.models import District, Subdistrict
 
@@ -599,5 +600,87 @@ def targets(request):
             "figures": figures,
             "categories": [label for _v, label in Category.choices],
             "entry_url": f"{reverse('otop-sales-entry')}?{entry_query}",
+            "export_query": request.GET.urlencode(),
         },
     )
+
+
+TARGETS_EXPORT = ExportTable(
+    gettext_lazy("OTOP targets"),
+    [
+        ("district_code", gettext_lazy("District code")),
+        ("district", gettext_lazy("District")),
+        ("fabric_sales_prev_fy", gettext_lazy("Thai-fabric sales, previous fiscal year")),
+        ("fabric_target", gettext_lazy("Thai-fabric target")),
+        ("fabric_sales_fy", gettext_lazy("Thai-fabric sales, fiscal year to date")),
+        ("fabric_pct", gettext_lazy("Percent of target")),
+        ("online_sales_fy", gettext_lazy("Online sales, fiscal year to date")),
+        ("online_sales_prev_same_period", gettext_lazy("Online sales, same period last year")),
+        ("online_growth_pct", gettext_lazy("Online growth (percent)")),
+        ("offline_sales_fy", gettext_lazy("Offline sales, fiscal year to date")),
+        ("sales_fy", gettext_lazy("Sales, fiscal year to date")),
+    ],
+)
+
+
+@login_required
+def targets_export(request):
+    """The target page's district table as .xlsx (with the total as the last row)."""
+    area = area_context(request)
+    if not area["level"]:
+        raise Http404
+    month = _month_form(request.GET).chosen()
+    figures = selectors.otop_figures(
+        user=request.user, month=month, level=area["level"], code=area["code"]
+    )
+
+    def line(code, name, f):
+        return [
+            code,
+            name,
+            f["fabric_sales_prev_fy"],
+            f["fabric_target"],
+            f["fabric_sales_fy"],
+            f["fabric_pct"],
+            f["online_sales_fy"],
+            f["online_sales_prev_same_period"],
+            f["online_growth_pct"],
+            f["sales_fy_by_channel"]["offline"],
+            f["sales_fy"],
+        ]
+
+    rows = [line(r["code"], r["name"], r) for r in figures["rows"]]
+    rows.append(["", _("Total"), *line("", "", figures["total"])[2:]])
+    stem = f"otop-targets-{area['code']}-{month:%Y-%m}"
+    return table_response(TARGETS_EXPORT, rows, "xlsx", stem)
+
+
+@login_required
+def sales_export(request):
+    """Monthly sales of the area in the ``otop_sales`` import columns (so the file can be
+    corrected and imported again), for the fiscal year of the chosen month up to that month."""
+    area = area_context(request)
+    month = _month_form(request.GET).chosen()
+    start, _end = thai.fiscal_year_bounds(thai.fiscal_year(month))
+    sales = Sale.objects.visible_to(request.user).filter(month__gte=start, month__lte=month)
+    if area["level"]:
+        sales = sales.in_area(area["level"], area["code"])
+    rows = (
+        [
+            producer_code,
+            product_code or "",
+            f"{sale_month:%Y-%m}",
+            channel,
+            amount,
+            detail,
+        ]
+        for producer_code, product_code, sale_month, channel, amount, detail in sales.order_by(
+            "month", "producer__code", "channel", "product__code"
+        )
+        .values_list(
+            "producer__code", "product__code", "month", "channel", "amount", "channel_detail"
+        )
+        .iterator(chunk_size=5000)
+    )
+    stem = f"otop-sales-{area['code'] or 'all'}-{month:%Y-%m}"
+    return table_response(get_resource("otop_sales"), rows, "xlsx", stem)

@@ -115,6 +115,34 @@ UI = [
         "/history/funds/wdfloan/{loan_other}/",
         [404, 404, 404, 200, 200],
     ),
+    ("otop producer home", "get", "/otop/producers/{producer_home}/", [200, 200, 200, 200, 200]),
+    (
+        "otop producer neighbour",
+        "get",
+        "/otop/producers/{producer_neighbour}/",
+        [404, 200, 200, 200, 200],
+    ),
+    ("otop producer other", "get", "/otop/producers/{producer_other}/", [404, 404, 404, 200, 200]),
+    (
+        "edit otop producer home",
+        "get",
+        "/otop/producers/{producer_home}/edit/",
+        [200, 200, 200, 403, 200],
+    ),
+    (
+        "edit otop producer other",
+        "get",
+        "/otop/producers/{producer_other}/edit/",
+        [404, 404, 404, 403, 200],
+    ),
+    (
+        "edit otop product neighbour",
+        "get",
+        "/otop/products/{product_neighbour}/edit/",
+        [404, 200, 200, 403, 200],
+    ),
+    ("otop sales entry", "get", "/otop/sales/", [200, 200, 200, 403, 200]),
+    ("otop targets other province", "get", "/otop/?province=10", [404, 404, 404, 200, 200]),
 ]
 API = [
     ("api village home", "get", "/api/v1/villages/19010101/", [200, 200, 200, 200, 200]),
@@ -355,6 +383,7 @@ def _otop(admin):
         product = make_product(admin, producer, f"P-{key}")
         sell(admin, producer, "2025-10", "online", "1000", product=product)
         out[f"sale_{key}"] = Sale.objects.get(producer=producer).pk
+        out[f"producer_{key}"], out[f"product_{key}"] = producer.pk, product.pk
     return out
 
 
@@ -442,3 +471,24 @@ def test_province_page_by_role(client, users, role, home, other):
     client.force_login(users[role])
     assert client.get("/areas/provinces/19/").status_code == home
     assert client.get("/areas/provinces/10/").status_code == other
+
+
+@pytest.mark.parametrize(
+    "role,visible",
+    [
+        ("district_staff", {"OT-home"}),
+        ("provincial_officer", {"OT-home", "OT-neighbour"}),
+        ("department_viewer", {"OT-home", "OT-neighbour", "OT-other"}),
+    ],
+)
+def test_otop_lists_targets_and_exports_show_only_the_area(client, users, world, role, visible):
+    client.force_login(users[role])
+    everything = {"OT-home", "OT-neighbour", "OT-other"}
+    page = client.get("/otop/producers/").content.decode()
+    assert {c for c in everything if c in page} == visible
+    for url in ("/otop/producers/export.xlsx", "/otop/sales/export.xlsx?month=10&year=2568"):
+        sheet = openpyxl.load_workbook(io.BytesIO(client.get(url).content)).active
+        assert {row[0] for row in sheet.iter_rows(min_row=2, values_only=True)} == visible, url
+    # The province's target table lists the districts the user may see.
+    targets = client.get("/otop/?province=19&month=10&year=2569").content.decode()
+    assert ('data-code="1902"' in targets) == ("OT-neighbour" in visible)

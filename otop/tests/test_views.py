@@ -17,6 +17,7 @@ from PIL import Image
 from accounts.choices import Role
 from cdd.thai import THAI_MONTHS
 from conftest import add_months, cell, make_user, row_html
+from imports.engine import run_import
 from otop import services
 from otop.models import Producer, Product, Sale, StarRating
 
@@ -535,3 +536,44 @@ def test_query_budget_does_not_grow_with_rows(
     ):
         with django_assert_max_num_queries(budget, info=url):
             assert c.get(url).status_code == 200
+
+
+def test_target_table_and_sales_export_and_the_sales_file_imports_unchanged(
+    client, staff, officer, world
+):
+    """The district table exports with the same figures as the page; the sales export is in
+    the otop_sales import columns, so importing it back changes nothing."""
+    month = LAST_MONTH
+    start = fiscal_start(month)
+    prev_start = add_months(start, -12)
+    a, silk = world["a"], world["silk"]
+    sell(officer, a, ym(prev_start), "offline", "100000")
+    sell(officer, a, ym(month), "offline", "27500", product=silk, detail="งาน OTOP City")
+    sell(officer, a, ym(start), "online", "1200.50")
+    sell(officer, world["n"], ym(month), "offline", "900")
+    query = f"province=19&month={month.month}&year={month.year + 543}"
+    rows = read_xlsx(login(client, officer).get(f"/otop/export.xlsx?{query}"))
+    by_code = {r[0]: r for r in rows[1:]}
+    assert by_code["1901"][2:7] == [100000, 110000, 28700.5, 26.09, 1200.5]
+    assert rows[-1][1] == "รวม" and rows[-1][-1] == 29600.5  # every sale of the FY to date
+    assert "1001" not in by_code  # Bangkok is outside the officer's province
+
+    # District staff export their own district's sales only, and can import the file back.
+    response = login(client, staff).get(f"/otop/sales/export.xlsx?{query}")
+    sales = read_xlsx(response)
+    assert [h.rsplit(" ", 1)[-1] for h in sales[0]][:5] == [
+        "(producer_code)",
+        "(product_code)",
+        "(month)",
+        "(channel)",
+        "(amount)",
+    ]
+    assert sorted((r[0], r[1] or "", r[2], r[3], r[4]) for r in sales[1:]) == sorted(
+        [
+            ("OT-A", "", ym(start), "online", 1200.5),
+            ("OT-A", "P-A1", ym(month), "offline", 27500),
+        ]
+    )
+    again = run_import("otop_sales", response.content, "sales.xlsx", user=staff)
+    assert again.ok, again.errors
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
