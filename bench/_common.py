@@ -325,7 +325,8 @@ def rounds(fn, keys, order, label: str, per: str, describe, self_timed: bool = F
     every = [t for ts in per_key.values() for t in ts]
     out = {**summary_ms(every), per: {}}
     for k, ts in per_key.items():
-        out[per][k] = {**describe(k), **summary_ms(ts)}
+        if ts:  # fewer runs than keys leaves some keys untimed (only warmed up)
+            out[per][k] = {**describe(k), **summary_ms(ts)}
     print(f"{label}: median {out['median_ms']} ms, p95 {out['p95_ms']} ms", flush=True)
     return out
 

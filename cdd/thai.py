@@ -148,6 +148,15 @@ def _to_decimal(amount) -> Decimal:
         raise ValueError(f"จำนวนเงินไม่ถูกต้อง: {amount}") from None
 
 
+def money(value) -> Decimal:
+    """A database sum as exact baht, 2 decimals (SQLite sums decimals as floats; None is 0)."""
+    if value is None:
+        return Decimal("0.00")
+    if isinstance(value, float):
+        value = repr(value)
+    return Decimal(value).quantize(_CENT, rounding=ROUND_HALF_UP)
+
+
 def baht(amount, thai_digits=False) -> str:
     """Format money as ``1,234,567.89``: always two decimals, rounded half up.
 

@@ -37,7 +37,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from cdd.thai import fiscal_year, fiscal_year_bounds
+from cdd.thai import fiscal_year, fiscal_year_bounds, money
 from villages.models import District, Subdistrict
 
 from .choices import BUDGET_LINES, BudgetLineKind, GovernanceLevel, ProjectStatus
@@ -62,15 +62,6 @@ OVERDUE_CEILING_PCT = Decimal("10")  # keep overdue debt under 10% of receivable
 AGES = (30, 90, 180, 365)
 BUCKETS = ("1_30", "31_90", "91_180", "181_365", "over_365")
 RETURN_WARNING_DAYS = 30
-
-
-def money(value) -> Decimal:
-    """A database sum as exact baht (SQLite sums decimals as floats)."""
-    if value is None:
-        return ZERO
-    if isinstance(value, float):
-        value = repr(value)
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def pct(part, whole) -> Decimal:

@@ -22,7 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
-from cdd.thai import fiscal_year, fiscal_year_bounds
+from cdd.thai import fiscal_year, fiscal_year_bounds, money
 from villages.models import District
 
 from .choices import Category, Channel
@@ -34,15 +34,6 @@ TOP_PRODUCERS = 10
 CATEGORIES = [*Category.values, "none"]
 
 FABRIC = Q(product__thai_fabric=True) | Q(product__isnull=True, producer__thai_fabric_group=True)
-
-
-def money(value) -> Decimal:
-    """A database sum as exact baht (SQLite sums decimals as floats)."""
-    if value is None:
-        return ZERO
-    if isinstance(value, float):
-        value = repr(value)
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def pct(part: Decimal, whole: Decimal) -> Decimal | None:

@@ -285,3 +285,11 @@ def test_bound_form_shows_be_initial_and_keeps_bad_input_for_correction():
     form = _Form(data={"day": "1/10/2568", "amount": "๕๐๐ บาท"})
     assert form.is_valid(), form.errors
     assert form.cleaned_data == {"day": date(2025, 10, 1), "amount": Decimal("500")}
+
+
+def test_money_gives_exact_baht_from_database_sums():
+    money = thai.money
+    assert money(None) == Decimal("0.00") and str(money(None)) == "0.00"
+    assert str(money(0.1 + 0.2)) == "0.30"  # SQLite sums decimals as floats
+    assert str(money(Decimal("1.005"))) == "1.01"  # half up, as on a receipt
+    assert str(money(12)) == "12.00"
