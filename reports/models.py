@@ -1,8 +1,10 @@
 """What the reporting cycle records. The monthly cycle itself arrives with its issue."""
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from audit.registry import register
 from cdd.scoping import AreaQuerySet
@@ -38,3 +40,308 @@ class ReportedMonth(models.Model):
 
     def __str__(self):
         return f"{self.province_id} {self.month:%Y-%m}"
+
+
+# ------------------------------------------------------------------ the monthly cycle
+
+
+class ReportType(models.TextChoices):
+    MONTHLY = "monthly", _("Monthly district report")
+    KKJ_FOLLOW_UP = "kkj_follow_up", _("กข.คจ. follow-up")
+
+
+DEFAULT_DUE_DAY = {ReportType.MONTHLY: 20, ReportType.KKJ_FOLLOW_UP: 15}
+DEFAULT_LOCK_AFTER_DAYS = 10
+
+# The eight headings every key mission is reported under (DOMAIN.md, "Monthly reporting").
+STANDARD_HEADINGS = [
+    _("Results"),
+    _("Problems and obstacles"),
+    _("How the obstacles are being solved"),
+    _("Suggestions"),
+    _("Support needed from the Department"),
+    _("Next steps planned"),
+    _("Best practice (if any)"),
+    _("Publicity of the results"),
+]
+
+
+class ProvinceRowQuerySet(AreaQuerySet):
+    area_lookups = {"province": "province_id"}
+
+
+class DistrictRowQuerySet(AreaQuerySet):
+    area_lookups = {"province": "province_id", "district": "district_id"}
+
+
+@register
+class CalendarRule(models.Model):
+    """A province's due day and lock period for one report type in one fiscal year. Without
+    a rule the defaults apply: the 20th (the 15th for the กข.คจ. follow-up), locked 10 days
+    after the due date."""
+
+    province = models.ForeignKey(
+        "villages.Province", verbose_name=_("province"), on_delete=models.PROTECT
+    )
+    fiscal_year = models.PositiveSmallIntegerField(
+        _("fiscal year (B.E.)"), validators=[MinValueValidator(2500), MaxValueValidator(2700)]
+    )
+    report_type = models.CharField(_("report"), max_length=16, choices=ReportType.choices)
+    due_day = models.PositiveSmallIntegerField(
+        _("due day of the month"), validators=[MinValueValidator(1), MaxValueValidator(28)]
+    )
+    lock_after_days = models.PositiveSmallIntegerField(
+        _("locked this many days after the due date"),
+        default=DEFAULT_LOCK_AFTER_DAYS,
+        validators=[MaxValueValidator(60)],
+    )
+
+    objects = ProvinceRowQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("reporting calendar rule")
+        verbose_name_plural = _("reporting calendar rules")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["province", "fiscal_year", "report_type"], name="calendar_rule_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.province_id} {self.fiscal_year} {self.report_type}: {self.due_day}"
+
+
+class HolidayQuerySet(AreaQuerySet):
+    area_lookups = {"province": "province_id"}
+
+    def visible_to(self, user):
+        # National holidays (no province) are everyone's.
+        return super().visible_to(user) | self.filter(province__isnull=True)
+
+
+@register
+class Holiday(models.Model):
+    """A day offices are closed: national (no province) or a province's own. A due date that
+    falls on a holiday or a weekend moves to the next working day."""
+
+    province = models.ForeignKey(
+        "villages.Province",
+        verbose_name=_("province"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        help_text=_("Leave empty for a national holiday"),
+    )
+    date = models.DateField(_("date"))
+    name = models.CharField(_("holiday"), max_length=120)
+
+    objects = HolidayQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holidays")
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["province", "date"], name="holiday_unique"),
+            models.UniqueConstraint(
+                fields=["date"],
+                condition=models.Q(province__isnull=True),
+                name="national_holiday_unique",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.date} {self.name}"
+
+
+@register
+class Mission(models.Model):
+    """One of the year's key missions a province reports on (e.g. the Department's 10 + 1)."""
+
+    province = models.ForeignKey(
+        "villages.Province", verbose_name=_("province"), on_delete=models.PROTECT
+    )
+    fiscal_year = models.PositiveSmallIntegerField(_("fiscal year (B.E.)"))
+    number = models.PositiveSmallIntegerField(_("number"))
+    name = models.CharField(_("key mission"), max_length=200)
+    active = models.BooleanField(_("reported this year"), default=True)
+
+    objects = ProvinceRowQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("key mission")
+        verbose_name_plural = _("key missions")
+        ordering = ["province", "fiscal_year", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["province", "fiscal_year", "number"], name="mission_number_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.number}. {self.name}"
+
+
+@register
+class Heading(models.Model):
+    """A heading every mission is reported under; a province starts a year with the eight
+    standard ones (``cycle.headings_for``) and may rename them."""
+
+    province = models.ForeignKey(
+        "villages.Province", verbose_name=_("province"), on_delete=models.PROTECT
+    )
+    fiscal_year = models.PositiveSmallIntegerField(_("fiscal year (B.E.)"))
+    number = models.PositiveSmallIntegerField(_("number"))
+    title = models.CharField(_("heading"), max_length=200)
+
+    objects = ProvinceRowQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("report heading")
+        verbose_name_plural = _("report headings")
+        ordering = ["province", "fiscal_year", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["province", "fiscal_year", "number"], name="heading_number_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.number}. {self.title}"
+
+
+class SubmissionStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", pgettext_lazy("submission status", "Submitted")
+    RETURNED = "returned", _("Returned with comments")
+    RESUBMITTED = "resubmitted", _("Resubmitted")
+    APPROVED = "approved", _("Approved")
+
+
+@register
+class Submission(models.Model):
+    """A district's monthly report: narratives per mission and heading (and, with later
+    steps, indicator values and files). Timeliness is judged by ``first_submitted_at``
+    against the due date, whatever happens afterwards."""
+
+    province = models.ForeignKey(
+        "villages.Province", on_delete=models.PROTECT, editable=False, related_name="+"
+    )
+    district = models.ForeignKey(
+        "villages.District", verbose_name=_("district"), on_delete=models.PROTECT
+    )
+    month = models.DateField(_("month"))  # first day of the month
+    status = models.CharField(
+        _("status"), max_length=12, choices=SubmissionStatus.choices, default="draft"
+    )
+    first_submitted_at = models.DateTimeField(_("first submitted at"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("last submitted at"), null=True, blank=True)
+    late_reason = models.TextField(_("reason for lateness"), blank=True)
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = DistrictRowQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("monthly submission")
+        verbose_name_plural = _("monthly submissions")
+        ordering = ["-month", "district_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["district", "month"], name="submission_unique")
+        ]
+        indexes = [models.Index(fields=["province", "month"])]
+
+    def __str__(self):
+        return f"{self.district_id} {self.month:%Y-%m}"
+
+
+class SectionQuerySet(AreaQuerySet):
+    area_lookups = {
+        "province": "submission__province_id",
+        "district": "submission__district_id",
+    }
+
+
+@register
+class Narrative(models.Model):
+    """The text a district writes for one mission under one heading. ``version`` goes up on
+    every save: a save made from an older version is refused, so no edit is silently lost."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="narratives")
+    mission = models.ForeignKey(Mission, on_delete=models.PROTECT, related_name="+")
+    heading = models.ForeignKey(Heading, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(_("text"), blank=True)
+    version = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = SectionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("narrative")
+        verbose_name_plural = _("narratives")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submission", "mission", "heading"], name="narrative_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.submission} {self.mission.number}.{self.heading.number}"
+
+
+@register
+class ReviewComment(models.Model):
+    """The province's comment on a submission (optionally on one mission), kept with it."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="comments")
+    mission = models.ForeignKey(
+        Mission, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    text = models.TextField(_("comment"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SectionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("review comment")
+        verbose_name_plural = _("review comments")
+        ordering = ["created_at"]
+
+    def __str__(self):
+        return self.text[:60]
+
+
+@register
+class Reopening(models.Model):
+    """The province lets a district edit a locked period again, until a date."""
+
+    district = models.ForeignKey("villages.District", on_delete=models.PROTECT)
+    province = models.ForeignKey(
+        "villages.Province", on_delete=models.PROTECT, editable=False, related_name="+"
+    )
+    month = models.DateField(_("month"))
+    until = models.DateField(_("open until"))
+    reason = models.TextField(_("reason"))
+    reopened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = DistrictRowQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("reopened period")
+        verbose_name_plural = _("reopened periods")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.district_id} {self.month:%Y-%m} → {self.until}"

@@ -58,3 +58,10 @@ def otop(*, user, province, as_of, district=None):
     from otop.selectors import otop_section
 
     return otop_section(user=user, province=province, as_of=as_of, district=district)
+
+
+@section("submissions")
+def submissions(*, user, province, as_of, district=None):
+    from reports.cycle import submissions_section
+
+    return submissions_section(user=user, province=province, as_of=as_of, district=district)
