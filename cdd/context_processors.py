@@ -16,6 +16,7 @@ def navigation(request):
         (_("Progress"), reverse("household-progress")),
         (_("Community funds"), reverse("wdf-figures")),
         (_("OTOP"), reverse("otop-targets")),
+        (_("Supervision visits"), reverse("visit-list")),
     ]
     if user.can_write:
         items.append((_("Import data"), reverse("import-start")))

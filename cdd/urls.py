@@ -27,6 +27,7 @@ urlpatterns = [
     path("households/", include("households.urls")),
     path("funds/", include("funds.urls")),
     path("otop/", include("otop.urls")),
+    path("visits/", include("visits.urls")),
     path("users/", include("accounts.urls")),
     path("imports/", include("imports.urls")),
     path("history/", include("audit.urls")),

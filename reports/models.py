@@ -4,7 +4,6 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from audit.registry import register
 from cdd.scoping import AreaQuerySet
@@ -212,7 +211,7 @@ class Heading(models.Model):
 
 class SubmissionStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
-    SUBMITTED = "submitted", pgettext_lazy("submission status", "Submitted")
+    SUBMITTED = "submitted", _("Sent to the province")
     RETURNED = "returned", _("Returned with comments")
     RESUBMITTED = "resubmitted", _("Resubmitted")
     APPROVED = "approved", _("Approved")

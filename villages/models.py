@@ -119,3 +119,14 @@ class Village(models.Model):
     @property
     def moo(self) -> int:
         return int(self.code[6:])
+
+
+# Sustainable Villages (หมู่บ้านยั่งยืน) live in their own module; imported here so Django
+# finds the models.
+from .sustainable import (  # noqa: E402, F401
+    SvAssessment,
+    SvDesignation,
+    SvIndicator,
+    SvIndicatorMet,
+    SvIndicatorSet,
+)

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "households",
     "funds",
     "otop",
+    "visits",
     "reports",
 ]
 
