@@ -64,6 +64,18 @@ class AreaQuerySet(models.QuerySet):
         return self.visible_to(user)
 
 
+class ProvinceRowsQuerySet(AreaQuerySet):
+    """Province-level rows (``province_id``): district staff read them, never change them."""
+
+    area_lookups = {"province": "province_id"}
+
+
+class DistrictRowsQuerySet(AreaQuerySet):
+    """Rows of one district that keep ``province_id`` and ``district_id``."""
+
+    area_lookups = {"province": "province_id", "district": "district_id"}
+
+
 class AreaCodesQuerySet(AreaQuerySet):
     """Rows that keep their own province, district and subdistrict codes (``province_id``,
     ``district_id``, ``subdistrict_id``)."""
@@ -73,6 +85,12 @@ class AreaCodesQuerySet(AreaQuerySet):
         "district": "district_id",
         "subdistrict": "subdistrict_id",
     }
+
+
+class VillageCodesQuerySet(AreaCodesQuerySet):
+    """Rows of one village that keep its area codes (and reach the village code)."""
+
+    area_lookups = {**AreaCodesQuerySet.area_lookups, "village": "village__code"}
 
 
 def get_visible_or_404(model, user, *, write=False, **lookup):

@@ -157,6 +157,18 @@ def money(value) -> Decimal:
     return Decimal(value).quantize(_CENT, rounding=ROUND_HALF_UP)
 
 
+def percent(part, whole, *, places="0.01", when_empty=Decimal("0.00")) -> Decimal | None:
+    """part / whole x 100, rounded half up to ``places``; ``when_empty`` when whole is 0."""
+    if not whole:
+        return when_empty
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal(places), rounding=ROUND_HALF_UP)
+
+
+def json_number(value) -> float | None:
+    """A figure as a JSON number (None stays null)."""
+    return None if value is None else float(value)
+
+
 def baht(amount, thai_digits=False) -> str:
     """Format money as ``1,234,567.89``: always two decimals, rounded half up.
 

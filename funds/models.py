@@ -15,7 +15,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from audit.registry import register
-from cdd.scoping import AreaCodesQuerySet, AreaQuerySet
+from cdd.scoping import AreaCodesQuerySet, AreaQuerySet, ProvinceRowsQuerySet, VillageCodesQuerySet
 
 from .choices import BorrowerKind, BudgetLineKind, GovernanceLevel, ProjectStatus, RevisionKind
 
@@ -31,21 +31,8 @@ class LoanChildQuerySet(AreaQuerySet):
     }
 
 
-class ProvinceAreaQuerySet(AreaQuerySet):
-    area_lookups = {"province": "province_id"}
-
-
 class LineChildQuerySet(AreaQuerySet):
     area_lookups = {"province": "line__province_id"}
-
-
-class VillageAreaQuerySet(AreaQuerySet):
-    area_lookups = {
-        "province": "province_id",
-        "district": "district_id",
-        "subdistrict": "subdistrict_id",
-        "village": "village__code",
-    }
 
 
 class FundChildQuerySet(AreaQuerySet):
@@ -75,7 +62,7 @@ class ReliefRound(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = ProvinceAreaQuerySet.as_manager()
+    objects = ProvinceRowsQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("debt relief round")
@@ -267,7 +254,7 @@ class BudgetLine(models.Model):
     return_due_on = models.DateField(_("unspent money returned by"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
 
-    objects = ProvinceAreaQuerySet.as_manager()
+    objects = ProvinceRowsQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("budget line")
@@ -362,7 +349,7 @@ class KkjFund(models.Model):
     note = models.TextField(_("note"), blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = VillageAreaQuerySet.as_manager()
+    objects = VillageCodesQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("กข.คจ. village fund")

@@ -37,7 +37,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from cdd.thai import fiscal_year, fiscal_year_bounds, money
+from cdd.thai import fiscal_year, fiscal_year_bounds, json_number, money, percent
 from villages.models import District, Subdistrict
 
 from .choices import BUDGET_LINES, BudgetLineKind, GovernanceLevel, ProjectStatus
@@ -62,12 +62,6 @@ OVERDUE_CEILING_PCT = Decimal("10")  # keep overdue debt under 10% of receivable
 AGES = (30, 90, 180, 365)
 BUCKETS = ("1_30", "31_90", "91_180", "181_365", "over_365")
 RETURN_WARNING_DAYS = 30
-
-
-def pct(part, whole) -> Decimal:
-    if not whole:
-        return ZERO
-    return (Decimal(part) * 100 / Decimal(whole)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def baseline_date(as_of: date) -> date:
@@ -252,7 +246,7 @@ def _figures(now: dict, base: dict) -> dict:
     overdue, receivables, baseline = now["overdue"], now["receivables"], base["overdue"]
     o0, (o30, o90, o180, o365) = overdue, now["over"]
     managed = baseline - overdue
-    reduction = pct(managed, baseline) if managed > 0 else ZERO
+    reduction = percent(managed, baseline) if managed > 0 else ZERO
     target_overdue = (baseline * (100 - REDUCTION_TARGET_PCT) / 100).quantize(
         CENT, rounding=ROUND_HALF_UP
     )
@@ -270,13 +264,13 @@ def _figures(now: dict, base: dict) -> dict:
             zip(BUCKETS, [o0 - o30, o30 - o90, o90 - o180, o180 - o365, o365], strict=True)
         ),
         "par30_balance": now["par30_balance"],
-        "par30_pct": pct(now["par30_balance"], receivables),
+        "par30_pct": percent(now["par30_balance"], receivables),
         "overdue_baseline": baseline,
         "managed": managed,
         "reduction_pct": reduction,
         "meets_reduction_target": baseline == 0 or reduction >= REDUCTION_TARGET_PCT,
         "to_collect_for_target": max(ZERO, overdue - target_overdue),
-        "overdue_ratio_pct": pct(overdue, receivables),
+        "overdue_ratio_pct": percent(overdue, receivables),
         "within_ceiling": overdue * 100 < receivables * OVERDUE_CEILING_PCT or receivables == 0,
         "to_collect_for_ceiling": max(ZERO, ceiling_gap.quantize(CENT, rounding=ROUND_HALF_UP)),
     }
@@ -516,10 +510,10 @@ def budget_lines(*, user, province: str, fy: int, as_of: date | None = None) -> 
                 "obj": line,
                 "allocated": allocated,
                 "disbursed": spent,
-                "pct": pct(spent, allocated),
+                "pct": percent(spent, allocated),
                 "unspent": unspent,
                 "waiting": pending,
-                "pct_if_approved": pct(spent + pending, allocated),
+                "pct_if_approved": percent(spent + pending, allocated),
                 "return_due_on": line.return_due_on if line else None,
                 "return_warning": warn,
                 "return_overdue": overdue_return,
@@ -530,8 +524,8 @@ def budget_lines(*, user, province: str, fy: int, as_of: date | None = None) -> 
         total["waiting"] += pending
     total.update(
         line="total",
-        pct=pct(total["disbursed"], total["allocated"]),
-        pct_if_approved=pct(total["disbursed"] + total["waiting"], total["allocated"]),
+        pct=percent(total["disbursed"], total["allocated"]),
+        pct_if_approved=percent(total["disbursed"] + total["waiting"], total["allocated"]),
         unspent=total["allocated"] - total["disbursed"],
     )
     return {"fiscal_year": fy, "lines": out, "total": total}
@@ -618,10 +612,6 @@ def kkj_follow_up_status(*, user, month: date, level=None, code=None, today=None
 # ---------------------------------------------------------------- report sections
 
 
-def _num(value):
-    return float(value)
-
-
 def wdf_section(*, user, province: str, as_of: date, district: str | None = None) -> dict:
     """The `wdf` section of the monthly report (CONTRACT.md)."""
     level, code = ("district", district) if district else ("province", province)
@@ -641,15 +631,15 @@ def wdf_section(*, user, province: str, as_of: date, district: str | None = None
 
 def _wdf_json(fig: dict, budget: dict | None, budget_key=True) -> dict:
     out = {
-        "receivables": _num(fig["receivables"]),
-        "overdue_baseline": _num(fig["overdue_baseline"]),
-        "overdue_now": _num(fig["overdue_now"]),
-        "managed": _num(fig["managed"]),
-        "reduction_pct": _num(fig["reduction_pct"]),
-        "overdue_ratio_pct": _num(fig["overdue_ratio_pct"]),
-        "par30_pct": _num(fig["par30_pct"]),
-        "ageing": {k: _num(v) for k, v in fig["ageing"].items()},
-        "to_collect_for_target": _num(fig["to_collect_for_target"]),
+        "receivables": json_number(fig["receivables"]),
+        "overdue_baseline": json_number(fig["overdue_baseline"]),
+        "overdue_now": json_number(fig["overdue_now"]),
+        "managed": json_number(fig["managed"]),
+        "reduction_pct": json_number(fig["reduction_pct"]),
+        "overdue_ratio_pct": json_number(fig["overdue_ratio_pct"]),
+        "par30_pct": json_number(fig["par30_pct"]),
+        "ageing": {k: json_number(v) for k, v in fig["ageing"].items()},
+        "to_collect_for_target": json_number(fig["to_collect_for_target"]),
         "contracts": fig["contracts"],
         "contracts_in_arrears": fig["contracts_in_arrears"],
     }
@@ -659,9 +649,9 @@ def _wdf_json(fig: dict, budget: dict | None, budget_key=True) -> dict:
             lines = [
                 {
                     "line": b["line"],
-                    "allocated": _num(b["allocated"]),
-                    "disbursed": _num(b["disbursed"]),
-                    "pct": _num(b["pct"]),
+                    "allocated": json_number(b["allocated"]),
+                    "disbursed": json_number(b["disbursed"]),
+                    "pct": json_number(b["pct"]),
                 }
                 for b in budget["lines"]
             ]
@@ -669,9 +659,9 @@ def _wdf_json(fig: dict, budget: dict | None, budget_key=True) -> dict:
             lines.append(
                 {
                     "line": "total",
-                    "allocated": _num(t["allocated"]),
-                    "disbursed": _num(t["disbursed"]),
-                    "pct": _num(t["pct"]),
+                    "allocated": json_number(t["allocated"]),
+                    "disbursed": json_number(t["disbursed"]),
+                    "pct": json_number(t["pct"]),
                 }
             )
         out["budget"] = lines
@@ -693,10 +683,10 @@ def kkj_section(*, user, province: str, as_of: date, district: str | None = None
 def _kkj_json(row: dict) -> dict:
     return {
         "funds": row["funds"],
-        "capital": _num(row["capital"]),
+        "capital": json_number(row["capital"]),
         "levels": row["levels"],
         "accelerated_funds": row["accelerated_funds"],
-        "problem_amount": _num(row["problem_amount"]),
-        "damaged_amount": _num(row["damaged_amount"]),
-        "at_risk_amount": _num(row["at_risk_amount"]),
+        "problem_amount": json_number(row["problem_amount"]),
+        "damaged_amount": json_number(row["damaged_amount"]),
+        "at_risk_amount": json_number(row["at_risk_amount"]),
     }

@@ -6,21 +6,12 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from audit.registry import register
-from cdd.scoping import AreaQuerySet
+from cdd.scoping import AreaQuerySet, VillageCodesQuerySet
 
 from .choices import DIMENSIONS, Dimension, Phase, Source, Status
 from .validators import mask_national_id, validate_national_id
 
 HOUSE_CODE = RegexValidator(r"^\d{11}$", _("The house code must be 11 digits."))
-
-
-class HouseholdQuerySet(AreaQuerySet):
-    area_lookups = {
-        "province": "province_id",
-        "district": "district_id",
-        "subdistrict": "subdistrict_id",
-        "village": "village__code",
-    }
 
 
 @register
@@ -85,7 +76,7 @@ class Household(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = HouseholdQuerySet.as_manager()
+    objects = VillageCodesQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("household")

@@ -1,10 +1,11 @@
 """Reads of target households: lists and the progress figures the monthly report uses."""
 
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Q
 
+from cdd.thai import percent
 from villages.models import District, Province, Subdistrict, Village
 
 from .choices import DIMENSIONS
@@ -46,9 +47,7 @@ def assistance_timeline(household):
 
 
 def pct(part, whole, places="0.01") -> Decimal:
-    if not whole:
-        return Decimal("0.00")
-    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal(places), rounding=ROUND_HALF_UP)
+    return percent(part, whole, places=places)
 
 
 def _aggregates(as_of: date):

@@ -22,7 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
-from cdd.thai import fiscal_year, fiscal_year_bounds, money
+from cdd.thai import fiscal_year, fiscal_year_bounds, json_number, money, percent
 from villages.models import District
 
 from .choices import Category, Channel
@@ -36,10 +36,9 @@ CATEGORIES = [*Category.values, "none"]
 FABRIC = Q(product__thai_fabric=True) | Q(product__isnull=True, producer__thai_fabric_group=True)
 
 
-def pct(part: Decimal, whole: Decimal) -> Decimal | None:
-    if not whole:
-        return None
-    return (Decimal(part) * 100 / Decimal(whole)).quantize(CENT, rounding=ROUND_HALF_UP)
+def pct(part, whole) -> Decimal | None:
+    """None when there is nothing to divide by (shown as "-")."""
+    return percent(part, whole, when_empty=None)
 
 
 def year_earlier(month: date) -> date:
@@ -246,15 +245,13 @@ CONTRACT_KEYS = [
 ]
 
 
-def _num(value):
-    return None if value is None else float(value)
-
-
 def _section_json(fig: dict) -> dict:
-    out = {k: _num(fig[k]) for k in CONTRACT_KEYS}
-    out["fabric_factor"] = _num(fig["fabric_factor"])
-    out["sales_fy_by_channel"] = {k: _num(v) for k, v in fig["sales_fy_by_channel"].items()}
-    out["sales_fy_by_category"] = {k: _num(v) for k, v in fig["sales_fy_by_category"].items()}
+    out = {k: json_number(fig[k]) for k in CONTRACT_KEYS}
+    out["fabric_factor"] = json_number(fig["fabric_factor"])
+    out["sales_fy_by_channel"] = {k: json_number(v) for k, v in fig["sales_fy_by_channel"].items()}
+    out["sales_fy_by_category"] = {
+        k: json_number(v) for k, v in fig["sales_fy_by_category"].items()
+    }
     return out
 
 

@@ -50,41 +50,56 @@ def first_of(month: date) -> date:
     return month.replace(day=1)
 
 
-def _rule(province_id: str, month: date, report_type: str) -> tuple[int, int]:
-    rule = CalendarRule.objects.filter(
-        province_id=province_id, fiscal_year=fiscal_year(month), report_type=report_type
-    ).first()
-    if rule:
-        return rule.due_day, rule.lock_after_days
-    return DEFAULT_DUE_DAY[report_type], DEFAULT_LOCK_AFTER_DAYS
-
-
-def holidays(province_id: str, start: date, end: date) -> set[date]:
-    return set(
-        Holiday.objects.filter(Q(province_id=province_id) | Q(province__isnull=True))
-        .filter(date__range=(start, end))
-        .values_list("date", flat=True)
-    )
-
-
 def next_working_day(day: date, closed: set[date]) -> date:
     while day.weekday() >= 5 or day in closed:
         day += timedelta(days=1)
     return day
 
 
+def _calendar(province_ids, months, report_type: str) -> dict:
+    """{(province, month): (due date, days until it locks)} for many provinces and months in
+    two queries: the provinces' rules for those fiscal years, and the holidays."""
+    province_ids, months = list(province_ids), list(months)
+    rules = {
+        (r.province_id, r.fiscal_year): (r.due_day, r.lock_after_days)
+        for r in CalendarRule.objects.filter(
+            province_id__in=province_ids,
+            fiscal_year__in={fiscal_year(m) for m in months},
+            report_type=report_type,
+        )
+    }
+    default = (DEFAULT_DUE_DAY[report_type], DEFAULT_LOCK_AFTER_DAYS)
+    closed: dict = {}
+    for province_id, day in Holiday.objects.filter(
+        Q(province_id__in=province_ids) | Q(province__isnull=True),
+        date__range=(min(months), max(months) + timedelta(days=62)),
+    ).values_list("province_id", "date"):
+        closed.setdefault(province_id, set()).add(day)
+    out = {}
+    for p in province_ids:
+        days = closed.get(None, set()) | closed.get(p, set())
+        for m in months:
+            due_day, lock_after = rules.get((p, fiscal_year(m)), default)
+            last_day = calendar.monthrange(m.year, m.month)[1]
+            due = next_working_day(date(m.year, m.month, min(due_day, last_day)), days)
+            out[(p, m)] = (due, lock_after)
+    return out
+
+
+def due_dates(province_ids, months, report_type: str = ReportType.MONTHLY) -> dict:
+    """{(province, month): the day the report is due: the due day or the next working day}."""
+    return {k: due for k, (due, _lock) in _calendar(province_ids, months, report_type).items()}
+
+
 def due_date(province_id: str, month: date, report_type: str = ReportType.MONTHLY) -> date:
     """The day the report for ``month`` is due: the due day, or the next working day."""
-    due_day, _lock = _rule(province_id, month, report_type)
-    last = calendar.monthrange(month.year, month.month)[1]
-    day = date(month.year, month.month, min(due_day, last))
-    return next_working_day(day, holidays(province_id, day, day + timedelta(days=31)))
+    return due_dates([province_id], [month], report_type)[(province_id, month)]
 
 
 def lock_date(province_id: str, month: date, report_type: str = ReportType.MONTHLY) -> date:
     """The last day a district may still edit the period without a reopening."""
-    _due_day, lock_after = _rule(province_id, month, report_type)
-    return due_date(province_id, month, report_type) + timedelta(days=lock_after)
+    due, lock_after = _calendar([province_id], [month], report_type)[(province_id, month)]
+    return due + timedelta(days=lock_after)
 
 
 # ---------------------------------------------------------------- missions and headings
@@ -361,33 +376,6 @@ def fiscal_months(fy: int) -> list[date]:
         date(start_year if m >= 10 else start_year + 1, m, 1)
         for m in [*range(10, 13), *range(1, 10)]
     ]
-
-
-def due_dates(province_ids, months, report_type: str = ReportType.MONTHLY) -> dict:
-    """{(province, month): due date} for many provinces and months in three queries."""
-    province_ids, months = list(province_ids), list(months)
-    fys = {fiscal_year(m) for m in months}
-    rules = {
-        (r.province_id, r.fiscal_year): r.due_day
-        for r in CalendarRule.objects.filter(
-            province_id__in=province_ids, fiscal_year__in=fys, report_type=report_type
-        )
-    }
-    first, last = min(months), max(months)
-    closed: dict = {}
-    for province_id, day in Holiday.objects.filter(
-        date__range=(first, last + timedelta(days=62))
-    ).values_list("province_id", "date"):
-        closed.setdefault(province_id, set()).add(day)
-    national = closed.get(None, set())
-    out = {}
-    for p in province_ids:
-        days = national | closed.get(p, set())
-        for m in months:
-            due_day = rules.get((p, fiscal_year(m)), DEFAULT_DUE_DAY[report_type])
-            last_day = calendar.monthrange(m.year, m.month)[1]
-            out[(p, m)] = next_working_day(date(m.year, m.month, min(due_day, last_day)), days)
-    return out
 
 
 def completeness(*, user, fy: int, level=None, code=None, today=None) -> dict:

@@ -6,11 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from audit.registry import register
-from cdd.scoping import AreaQuerySet
-
-
-class ReportedMonthQuerySet(AreaQuerySet):
-    area_lookups = {"province": "province_id"}
+from cdd.scoping import AreaQuerySet, DistrictRowsQuerySet, ProvinceRowsQuerySet
 
 
 @register
@@ -27,7 +23,7 @@ class ReportedMonth(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
-    objects = ReportedMonthQuerySet.as_manager()
+    objects = ProvinceRowsQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("reported month")
@@ -65,14 +61,6 @@ STANDARD_HEADINGS = [
 ]
 
 
-class ProvinceRowQuerySet(AreaQuerySet):
-    area_lookups = {"province": "province_id"}
-
-
-class DistrictRowQuerySet(AreaQuerySet):
-    area_lookups = {"province": "province_id", "district": "district_id"}
-
-
 @register
 class CalendarRule(models.Model):
     """A province's due day and lock period for one report type in one fiscal year. Without
@@ -95,7 +83,7 @@ class CalendarRule(models.Model):
         validators=[MaxValueValidator(60)],
     )
 
-    objects = ProvinceRowQuerySet.as_manager()
+    objects = ProvinceRowsQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("reporting calendar rule")
@@ -110,9 +98,7 @@ class CalendarRule(models.Model):
         return f"{self.province_id} {self.fiscal_year} {self.report_type}: {self.due_day}"
 
 
-class HolidayQuerySet(AreaQuerySet):
-    area_lookups = {"province": "province_id"}
-
+class HolidayQuerySet(ProvinceRowsQuerySet):
     def visible_to(self, user):
         # National holidays (no province) are everyone's.
         return super().visible_to(user) | self.filter(province__isnull=True)
@@ -165,7 +151,7 @@ class Mission(models.Model):
     name = models.CharField(_("key mission"), max_length=200)
     active = models.BooleanField(_("reported this year"), default=True)
 
-    objects = ProvinceRowQuerySet.as_manager()
+    objects = ProvinceRowsQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("key mission")
@@ -193,7 +179,7 @@ class Heading(models.Model):
     number = models.PositiveSmallIntegerField(_("number"))
     title = models.CharField(_("heading"), max_length=200)
 
-    objects = ProvinceRowQuerySet.as_manager()
+    objects = ProvinceRowsQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("report heading")
@@ -242,7 +228,7 @@ class Submission(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = DistrictRowQuerySet.as_manager()
+    objects = DistrictRowsQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("monthly submission")
@@ -335,7 +321,7 @@ class Reopening(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = DistrictRowQuerySet.as_manager()
+    objects = DistrictRowsQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("reopened period")

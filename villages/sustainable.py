@@ -15,16 +15,12 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from audit.registry import register
-from cdd.scoping import AreaCodesQuerySet, AreaQuerySet
+from cdd.scoping import AreaQuerySet, VillageCodesQuerySet
 
 from .choices import SvIndicatorKind
 
 BE_YEAR = [MinValueValidator(2540), MaxValueValidator(2700)]
 DIMENSIONS = range(1, 6)
-
-
-class SvDesignationQuerySet(AreaCodesQuerySet):
-    area_lookups = {**AreaCodesQuerySet.area_lookups, "village": "village__code"}
 
 
 class SvAssessmentQuerySet(AreaQuerySet):
@@ -129,7 +125,7 @@ class SvDesignation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = SvDesignationQuerySet.as_manager()
+    objects = VillageCodesQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("sustainable village")

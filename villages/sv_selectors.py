@@ -13,21 +13,21 @@ area by ``level`` and ``code``):
 """
 
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db.models import Count, Sum
+
+from cdd.thai import percent
 
 from .choices import SvIndicatorKind
 from .sustainable import DIMENSIONS, SvAssessment, SvDesignation, SvIndicator, SvIndicatorMet
 
-CENT = Decimal("0.01")
 BASIC = "basic"
 
 
 def pct(part, whole) -> Decimal | None:
-    if not whole:
-        return None
-    return (Decimal(part) * 100 / Decimal(whole)).quantize(CENT, rounding=ROUND_HALF_UP)
+    """None when there is nothing to divide by (shown as "-")."""
+    return percent(part, whole, when_empty=None)
 
 
 def _scoped(model, user, level, code):

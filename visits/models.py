@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import PROVINCIAL_ROLES, Role
 from audit.registry import register
-from cdd.scoping import AreaQuerySet
+from cdd.scoping import DistrictRowsQuerySet
 
 #: Roles that plan visits (inside the province they see).
 PLANNER_ROLES = {*PROVINCIAL_ROLES, Role.SYSTEM_ADMIN}
@@ -26,9 +26,7 @@ def plans_visits(user) -> bool:
     return user.is_superuser or user.role in PLANNER_ROLES
 
 
-class VisitQuerySet(AreaQuerySet):
-    area_lookups = {"province": "province_id", "district": "district_id"}
-
+class VisitQuerySet(DistrictRowsQuerySet):
     def editable_by(self, user):
         # District staff see the visits to their district but only the province plans them.
         if not plans_visits(user):

@@ -293,3 +293,11 @@ def test_money_gives_exact_baht_from_database_sums():
     assert str(money(0.1 + 0.2)) == "0.30"  # SQLite sums decimals as floats
     assert str(money(Decimal("1.005"))) == "1.01"  # half up, as on a receipt
     assert str(money(12)) == "12.00"
+
+
+def test_percent_rounds_half_up_and_says_what_an_empty_base_gives():
+    assert str(thai.percent(1, 3)) == "33.33"
+    assert str(thai.percent(1, 8, places="0.1")) == "12.5"
+    assert str(thai.percent(5, 0)) == "0.00"
+    assert thai.percent(5, 0, when_empty=None) is None
+    assert thai.json_number(Decimal("25.00")) == 25.0 and thai.json_number(None) is None
