@@ -16,6 +16,14 @@ HOME_PROVINCE, OTHER_PROVINCE = "19", "10"
 HOME_DISTRICT, NEIGHBOUR_DISTRICT = "1901", "1902"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache (the notice badge counts live there)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def geography(db):
     load_geography(province_code=HOME_PROVINCE)

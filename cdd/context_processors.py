@@ -3,6 +3,8 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from accounts.choices import PROVINCIAL_ROLES
+
 
 def navigation(request):
     user = getattr(request, "user", None)
@@ -16,8 +18,12 @@ def navigation(request):
         (_("Progress"), reverse("household-progress")),
         (_("Community funds"), reverse("wdf-figures")),
         (_("OTOP"), reverse("otop-targets")),
+        (_("Monthly reports"), reverse("submission-month")),
+        (_("Sustainable villages"), reverse("sv-overview")),
         (_("Supervision visits"), reverse("visit-list")),
     ]
+    if user.is_superuser or user.role in PROVINCIAL_ROLES:
+        items.append((_("Reporting settings"), reverse("cycle-settings")))
     if user.can_write:
         items.append((_("Import data"), reverse("import-start")))
     if user.manages_users:

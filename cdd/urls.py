@@ -28,6 +28,8 @@ urlpatterns = [
     path("funds/", include("funds.urls")),
     path("otop/", include("otop.urls")),
     path("visits/", include("visits.urls")),
+    path("notices/", include("reports.urls_notices")),
+    path("reports/", include("reports.urls")),
     path("users/", include("accounts.urls")),
     path("imports/", include("imports.urls")),
     path("history/", include("audit.urls")),

@@ -66,7 +66,11 @@ def _preview(request, result, resource, file_name, token):
 @login_required
 def import_start(request):
     _writer(request)
-    form = UploadForm(request.POST or None, request.FILES or None)
+    form = UploadForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"resource": request.GET.get("resource", "")},
+    )
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:

@@ -169,7 +169,7 @@ def edit_state(user, submission: Submission, today: date | None = None) -> EditS
     return EditState(True)
 
 
-def _require_edit(user, submission: Submission, today=None):
+def require_edit(user, submission: Submission, today=None):
     state = edit_state(user, submission, today)
     if not state.allowed:
         raise ValidationError(state.reason)
@@ -201,7 +201,7 @@ def section_save(
     """Save one narrative (autosave and the save button alike). ``version`` is the version the
     editor loaded; if someone saved in between, the save is refused and nothing is lost."""
     submission = Submission.objects.select_for_update().get(pk=submission.pk)
-    _require_edit(user, submission)
+    require_edit(user, submission)
     if mission.province_id != submission.province_id or heading.province_id != (
         submission.province_id
     ):
@@ -216,7 +216,8 @@ def section_save(
                 "%(who)s saved this section at %(when)s while you were editing it. Copy your "
                 "text, reload the section and merge the two; nothing has been overwritten."
             )
-            % {"who": who or _("Someone"), "when": thai_datetime(narrative.updated_at)}
+            % {"who": who or _("Someone"), "when": thai_datetime(narrative.updated_at)},
+            code="stale",
         )
     if narrative.text != text:
         narrative.text = text
@@ -232,7 +233,7 @@ def submit(*, user, submission: Submission, late_reason: str = "") -> Submission
     """Send the submission to the province. Past the due date a reason is required; the first
     submission's time is what timeliness counts."""
     submission = Submission.objects.select_for_update().get(pk=submission.pk)
-    _require_edit(user, submission)
+    require_edit(user, submission)
     now = timezone.now()
     due = due_date(submission.province_id, submission.month)
     late = submission.first_submitted_at is None and timezone.localdate(now) > due
@@ -267,16 +268,27 @@ def _require_review(user, submission: Submission):
 
 @attributed
 @transaction.atomic
-def return_submission(*, user, submission: Submission, comment: str, mission=None) -> Submission:
+def return_submission(
+    *, user, submission: Submission, comment: str = "", mission=None, section_comments=None
+) -> Submission:
+    """Send the submission back to the district with the province's comments: a general one
+    (``comment``, on ``mission`` if given) and/or one per mission (``section_comments``:
+    {mission: text}). At least one comment is required."""
     submission = Submission.objects.select_for_update().get(pk=submission.pk)
     _require_review(user, submission)
     if submission.status not in (SubmissionStatus.SUBMITTED, SubmissionStatus.RESUBMITTED):
         raise ValidationError(_("Only a submitted report can be returned."))
-    if not comment.strip():
+    notes = [(mission, comment.strip())] + [
+        (m, (text or "").strip()) for m, text in (section_comments or {}).items()
+    ]
+    notes = [(m, text) for m, text in notes if text]
+    if not notes:
         raise ValidationError({"comment": _("Say what the district should change.")})
-    ReviewComment.objects.create(
-        submission=submission, mission=mission, text=comment.strip(), author=user
-    )
+    for m, _text in notes:
+        if m is not None and m.province_id != submission.province_id:
+            raise ValidationError(_("This mission or heading belongs to another province."))
+    for m, text in notes:  # one by one, so each comment is in the audit trail
+        ReviewComment.objects.create(submission=submission, mission=m, text=text, author=user)
     submission.status = SubmissionStatus.RETURNED
     submission.save()
     return submission
@@ -301,7 +313,7 @@ def reopen(*, user, district: District, month: date, until: date, reason: str) -
     """Let a district edit a locked period again until ``until`` (province staff only)."""
     if user.role == Role.DISTRICT_STAFF and not user.is_superuser:
         raise PermissionDenied
-    if not District.objects.visible_to(user).filter(pk=district.pk).exists():
+    if not District.objects.editable_by(user).filter(pk=district.pk).exists():
         raise PermissionDenied
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason for reopening.")})

@@ -330,3 +330,181 @@ class Reopening(models.Model):
 
     def __str__(self):
         return f"{self.district_id} {self.month:%Y-%m} → {self.until}"
+
+
+# ------------------------------------------------------------------ indicators
+
+
+class Aggregation(models.TextChoices):
+    SUM = "sum", _("Sum")
+    AVERAGE = "avg", _("Average")
+    LATEST = "latest", _("Latest value")
+
+
+@register
+class Indicator(models.Model):
+    """A figure districts report each month that has no record model of its own (like a DHIS2
+    data element): Khok Nong Na plots finished, % of households growing vegetables, ...
+
+    ``aggregation`` says how districts add up to the province: ``sum`` and ``avg`` over the
+    districts' values for the month; ``latest`` sums each district's most recent value up to
+    the month (a running count that is not re-entered every month)."""
+
+    province = models.ForeignKey(
+        "villages.Province", verbose_name=_("province"), on_delete=models.PROTECT
+    )
+    fiscal_year = models.PositiveSmallIntegerField(_("fiscal year (B.E.)"))
+    number = models.PositiveSmallIntegerField(_("number"))
+    name = models.CharField(_("indicator"), max_length=200)
+    unit = models.CharField(_("unit"), max_length=40)
+    mission = models.ForeignKey(
+        Mission,
+        verbose_name=_("key mission"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="indicators",
+    )
+    aggregation = models.CharField(
+        _("province total"), max_length=8, choices=Aggregation.choices, default=Aggregation.SUM
+    )
+    min_value = models.DecimalField(
+        _("lowest allowed"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    max_value = models.DecimalField(
+        _("highest allowed"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    integer_only = models.BooleanField(_("whole numbers only"), default=False)
+    no_decrease = models.BooleanField(_("must not fall below last month"), default=False)
+    active = models.BooleanField(_("reported this year"), default=True)
+
+    objects = ProvinceRowsQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicators")
+        ordering = ["province", "fiscal_year", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["province", "fiscal_year", "number"], name="report_indicator_number_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(min_value__isnull=True)
+                | models.Q(max_value__isnull=True)
+                | models.Q(min_value__lte=models.F("max_value")),
+                name="indicator_bounds_order",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.number}. {self.name} ({self.unit})"
+
+
+@register
+class IndicatorValue(models.Model):
+    """A district's value of one indicator for one month, on its submission. ``reason`` is
+    required when the value rises or falls by more than half from last month."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="values")
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="values")
+    value = models.DecimalField(_("value"), max_digits=14, decimal_places=2)
+    reason = models.TextField(_("reason for a large change"), blank=True)
+    version = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = SectionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("indicator value")
+        verbose_name_plural = _("indicator values")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submission", "indicator"], name="indicator_value_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.submission} {self.indicator.number}: {self.value}"
+
+
+# ------------------------------------------------------------------ photos and attachments
+
+
+class AttachmentKind(models.TextChoices):
+    PHOTO = "photo", _("Photo")
+    DOCUMENT = "document", _("Document")
+
+
+@register
+class Attachment(models.Model):
+    """A photo or document attached to a submission, optionally to one mission. Checked for
+    size and type before it is stored (``reports.submissions.attach``)."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="attachments")
+    mission = models.ForeignKey(
+        Mission,
+        verbose_name=_("key mission"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=AttachmentKind.choices)
+    file = models.FileField(_("file"), upload_to="submissions/%Y/%m/")
+    name = models.CharField(_("file name"), max_length=200)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    caption = models.CharField(_("caption"), max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SectionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self):
+        return self.name
+
+
+# ------------------------------------------------------------------ in-app notices
+
+
+class NoticeQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.filter(user=user) if user.is_authenticated else self.none()
+
+    def unread(self):
+        return self.filter(read_at__isnull=True)
+
+
+class Notice(models.Model):
+    """A message to one user in the app (a reminder before the due date, the list of late
+    districts). ``key`` makes sending idempotent: the same reminder is never sent twice."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices"
+    )
+    key = models.CharField(max_length=120)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("message"), blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NoticeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
+        ordering = ["-created_at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="notice_once")]
+
+    def __str__(self):
+        return self.title

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import environ
 import fontpkg_sarabun
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -70,6 +71,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "cdd.context_processors.navigation",
+                "reports.notices.unread_count",
             ],
             "builtins": ["cdd.templatetags.thai"],
         },
@@ -168,6 +170,25 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_ENABLE_UTC = False
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+# Run by exactly one beat process (docker-compose.yml); times are Bangkok (CELERY_TIMEZONE).
+CELERY_BEAT_SCHEDULE = {
+    "reports-cycle-notices": {
+        "task": "reports.tasks.send_cycle_notices",
+        "schedule": crontab(hour=7, minute=30),
+    },
+}
+
+# Email: printed to the console unless a real backend is configured (e.g. SMTP).
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="CDD Province <noreply@localhost>")
+# The site's address, for links in emails (which cannot be relative).
+SITE_URL = env("SITE_URL", default="http://localhost:8000")
 
 if REDIS_URL:
     CACHES = {
