@@ -3,13 +3,17 @@
 Runs bench_geography, bench_import and bench_make_run.sh in turn (with ``--households`` also
 bench_households.py, PostgreSQL only, about 6 minutes; with ``--funds`` also bench_funds.py,
 PostgreSQL only, the WDF import, figures, follow-up and contract pages; with ``--otop`` also
-bench_otop.py, PostgreSQL only, the OTOP sales import and the target page), then prints machine
-info and one table row per figure (benchmark, figure, target, pass/fail). The figures are
-merged into ``bench/out/results.json``: keys this run did not produce (e.g. ``make_run`` with
-``--skip-make-run``) keep their earlier values.
+bench_otop.py, PostgreSQL only, the OTOP sales import and the target page; with
+``--section-save`` also bench_section_save.py, PostgreSQL only, about 5 minutes: 20 district
+users autosaving report sections on a real gunicorn server driven by locust; with ``--report``
+also bench_report.py, PostgreSQL only, about 1.5 hours: the monthly report's JSON and PDF at
+province scale, then all 77 provinces built by two Celery workers over national data), then
+prints machine info and one table row per figure (benchmark, figure, target, pass/fail). The
+figures are merged into ``bench/out/results.json``: keys this run did not produce (e.g.
+``make_run`` with ``--skip-make-run``) keep their earlier values.
 
     .venv/bin/python bench/run_all.py [--postgres] [--skip-make-run] [--households] [--funds]
-        [--otop]
+        [--otop] [--section-save] [--report]
 """
 
 import argparse
@@ -26,6 +30,8 @@ import bench_geography
 import bench_households
 import bench_import
 import bench_otop
+import bench_report
+import bench_section_save
 from _common import print_table, result_line, verdict
 
 HERE = Path(__file__).resolve().parent
@@ -84,6 +90,10 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
         table += bench_funds.rows(results["funds"])
     if "otop" in results:
         table += bench_otop.rows(results["otop"])
+    if "section_save" in results:
+        table += bench_section_save.rows(results["section_save"])
+    if "report" in results:
+        table += bench_report.rows(results["report"])
     return table
 
 
@@ -100,6 +110,16 @@ def main():
     parser.add_argument(
         "--otop", action="store_true", help="also run bench_otop.py (OTOP sales, PostgreSQL)"
     )
+    parser.add_argument(
+        "--section-save",
+        action="store_true",
+        help="also run bench_section_save.py (autosave under 20 users, gunicorn + locust)",
+    )
+    parser.add_argument(
+        "--report",
+        action="store_true",
+        help="also run bench_report.py (monthly report JSON/PDF, 77 provinces on 2 Celery workers)",
+    )
     args = parser.parse_args()
     pg = ["--postgres"] if args.postgres else []
     results = {"machine": machine()}
@@ -113,6 +133,10 @@ def main():
         results["funds"] = bench_funds.main(["--no-merge"])
     if args.otop:
         results["otop"] = bench_otop.main(["--no-merge"])
+    if args.section_save:
+        results["section_save"] = bench_section_save.main(["--no-merge"])
+    if args.report:
+        results["report"] = bench_report.main(["--no-merge"])
     out = HERE / "out" / "results.json"
     out.parent.mkdir(exist_ok=True)
     previous = json.loads(out.read_text()) if out.exists() else {}

@@ -19,6 +19,7 @@ def navigation(request):
         (_("Community funds"), reverse("wdf-figures")),
         (_("OTOP"), reverse("otop-targets")),
         (_("Monthly reports"), reverse("submission-month")),
+        (_("Meeting report"), reverse("report-archive")),
         (_("Sustainable villages"), reverse("sv-overview")),
         (_("Supervision visits"), reverse("visit-list")),
     ]

@@ -302,6 +302,15 @@ def wdf_debt(*, user, as_of: date, level: str | None = None, code: str | None = 
     }
 
 
+def overdue_trend(*, user, dates: list[date], level=None, code=None) -> list[tuple[date, Decimal]]:
+    """The area's overdue WDF debt at each date (e.g. every month's end), in one statement."""
+    per_date = _debt_by_district(_scoped_loans(user, level, code), list(dates))
+    return [
+        (day, sum((row["overdue"] for row in rows.values()), ZERO))
+        for day, rows in zip(dates, per_date, strict=True)
+    ]
+
+
 def loan_figures(loan: WdfLoan, as_of: date) -> dict:
     """One contract's figures as of a date (the contract page)."""
     loans = WdfLoan.objects.filter(pk=loan.pk)

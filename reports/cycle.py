@@ -12,6 +12,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -86,6 +87,29 @@ def _calendar(province_ids, months, report_type: str) -> dict:
     return out
 
 
+CALENDAR_GENERATION = "reports-calendar-generation"
+
+
+def calendar_changed(**kwargs) -> None:
+    """Signal receiver: a calendar rule or a holiday changed, so cached dates are stale."""
+    try:
+        cache.incr(CALENDAR_GENERATION)
+    except ValueError:
+        cache.set(CALENDAR_GENERATION, 1, None)
+
+
+def _one_calendar(province_id: str, month: date, report_type: str) -> tuple[date, int]:
+    """(due date, days until it locks) of one province and month, cached until a rule or a
+    holiday changes: every save of a submission asks for it."""
+    generation = cache.get_or_set(CALENDAR_GENERATION, 0, None)
+    key = f"reports-calendar:{generation}:{province_id}:{month:%Y-%m}:{report_type}"
+    found = cache.get(key)
+    if found is None:
+        found = _calendar([province_id], [month], report_type)[(province_id, month)]
+        cache.set(key, found, 3600)
+    return found
+
+
 def due_dates(province_ids, months, report_type: str = ReportType.MONTHLY) -> dict:
     """{(province, month): the day the report is due: the due day or the next working day}."""
     return {k: due for k, (due, _lock) in _calendar(province_ids, months, report_type).items()}
@@ -93,12 +117,12 @@ def due_dates(province_ids, months, report_type: str = ReportType.MONTHLY) -> di
 
 def due_date(province_id: str, month: date, report_type: str = ReportType.MONTHLY) -> date:
     """The day the report for ``month`` is due: the due day, or the next working day."""
-    return due_dates([province_id], [month], report_type)[(province_id, month)]
+    return _one_calendar(province_id, month, report_type)[0]
 
 
 def lock_date(province_id: str, month: date, report_type: str = ReportType.MONTHLY) -> date:
     """The last day a district may still edit the period without a reopening."""
-    due, lock_after = _calendar([province_id], [month], report_type)[(province_id, month)]
+    due, lock_after = _one_calendar(province_id, month, report_type)
     return due + timedelta(days=lock_after)
 
 
@@ -209,6 +233,8 @@ def section_save(
     narrative, _created = Narrative.objects.select_for_update().get_or_create(
         submission=submission, mission=mission, heading=heading
     )
+    # Objects already in hand: the audit trail's str(narrative) needs no further queries.
+    narrative.submission, narrative.mission, narrative.heading = submission, mission, heading
     if narrative.version != version:
         who = narrative.updated_by.get_full_name() if narrative.updated_by else ""
         raise ValidationError(

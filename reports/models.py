@@ -508,3 +508,132 @@ class Notice(models.Model):
 
     def __str__(self):
         return self.title
+
+
+# ------------------------------------------------------------------ the monthly report archive
+
+
+@register
+class ReportSettings(models.Model):
+    """How a province wants its monthly report: the Bangkok hour on the 20th when the
+    scheduled build of last month's report runs, Thai numerals, and the office's name."""
+
+    province = models.OneToOneField(
+        "villages.Province",
+        verbose_name=_("province"),
+        on_delete=models.PROTECT,
+        related_name="report_settings",
+    )
+    build_hour = models.PositiveSmallIntegerField(
+        _("build hour on the 20th"),
+        default=7,
+        validators=[MaxValueValidator(23)],
+        help_text=_("Hour of the day (0-23, Bangkok time) of the scheduled build"),
+    )
+    thai_numerals = models.BooleanField(_("Thai numerals in the report"), default=False)
+    office_name = models.CharField(_("office name"), max_length=200, blank=True)
+
+    objects = ProvinceRowsQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("report settings")
+        verbose_name_plural = _("report settings")
+
+    def __str__(self):
+        return f"{self.province_id} {self.build_hour:02d}:00"
+
+
+class MonthlyReportStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    BUILDING = "building", _("Building")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class BuildTrigger(models.TextChoices):
+    SCHEDULE = "schedule", _("Scheduled")
+    USER = "user", _("Requested by a user")
+
+
+REPORT_FORMATS = ("pdf", "xlsx", "json")
+
+
+def monthly_report_path(instance, filename) -> str:
+    """``reports/<province>/<yyyy-mm>/v<version>.<ext>``: one name per file, so a build that
+    runs again finds (and replaces) what a killed attempt left half-written."""
+    ext = filename.rsplit(".", 1)[-1]
+    return f"reports/{instance.province_id}/{instance.month:%Y-%m}/v{instance.version}.{ext}"
+
+
+@register
+class MonthlyReport(models.Model):
+    """One built version of a province's monthly report, with its PDF, Excel and JSON files.
+
+    Versions of a month count up from 1 and are never rewritten once done: a rebuild is a new
+    version (``reports.archive.request_build``). Beat makes at most one scheduled version of a
+    month (a partial unique constraint); users may ask for as many as they like."""
+
+    province = models.ForeignKey(
+        "villages.Province", verbose_name=_("province"), on_delete=models.PROTECT
+    )
+    month = models.DateField(_("month"))  # first day of the month
+    version = models.PositiveIntegerField(_("version"))
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=MonthlyReportStatus.choices,
+        default=MonthlyReportStatus.QUEUED,
+    )
+    trigger = models.CharField(_("requested by"), max_length=10, choices=BuildTrigger.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    built_at = models.DateTimeField(_("built at"), null=True, blank=True)
+    pdf = models.FileField("PDF", upload_to=monthly_report_path, blank=True, max_length=200)
+    xlsx = models.FileField("Excel", upload_to=monthly_report_path, blank=True, max_length=200)
+    json = models.FileField("JSON", upload_to=monthly_report_path, blank=True, max_length=200)
+    pdf_sha256 = models.CharField(max_length=64, blank=True)
+    xlsx_sha256 = models.CharField(max_length=64, blank=True)
+    json_sha256 = models.CharField(max_length=64, blank=True)
+    data_checksum = models.CharField(_("data checksum"), max_length=64, blank=True)
+    build_log = models.TextField(_("build log"), blank=True)
+    error = models.TextField(_("error"), blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+
+    objects = ProvinceRowsQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("monthly report")
+        verbose_name_plural = _("monthly reports")
+        ordering = ["province", "-month", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["province", "month", "version"], name="monthly_report_version_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["province", "month"],
+                condition=models.Q(trigger="schedule"),
+                name="monthly_report_one_scheduled",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.province_id} {self.month:%Y-%m} v{self.version}"
+
+    def file_of(self, fmt: str):
+        return getattr(self, fmt)
+
+    def checksum_of(self, fmt: str) -> str:
+        return getattr(self, f"{fmt}_sha256")
+
+    @property
+    def formats(self) -> list[str]:
+        """The formats this version has a file of."""
+        return [fmt for fmt in REPORT_FORMATS if self.file_of(fmt)]

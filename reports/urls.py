@@ -16,4 +16,6 @@ urlpatterns = [
     path("files/<int:pk>/delete/", views.attachment_delete, name="submission-file-delete"),
     path("values/<int:pk>/history/", views.value_history, name="value-history"),
     path("settings/", include("reports.urls_settings")),
+    path("monthly/", include("reports.urls_archive")),
+    path("document/", include("reports.urls_document")),
 ]

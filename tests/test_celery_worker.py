@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import connection
 
 from cdd.celery import app
+from reports.tests.archive_support import forget_celery_connections
 from villages.models import Village
 from villages.tasks import village_counts
 
@@ -67,11 +68,15 @@ def test_worker_runs_task_through_redis(worker, geography):
     conf = app.conf
     saved = conf.task_always_eager, conf.broker_url, conf.result_backend
     conf.task_always_eager, conf.broker_url, conf.result_backend = False, BROKER, BROKER
+    # Earlier tests ran tasks eagerly, which opened the producer pool and result backend on
+    # the settings' URLs: drop them, so this test's sends and results use the test broker.
+    forget_celery_connections(app)
     try:
         result = village_counts.apply_async(args=["19"])
         counts = result.get(timeout=60)
     finally:
         conf.task_always_eager, conf.broker_url, conf.result_backend = saved
+        forget_celery_connections(app)
     assert worker.poll() is None, worker.stdout.read().decode()
     assert counts["1901"] == 1 and counts["1902"] == 2
     assert result.status == "SUCCESS"

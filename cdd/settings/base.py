@@ -176,7 +176,31 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.send_cycle_notices",
         "schedule": crontab(hour=7, minute=30),
     },
+    # Every hour on the 20th: each province's report of last month is built at (or, if beat
+    # was down, after) the hour it chose (ReportSettings.build_hour).
+    "reports-monthly-archive": {
+        "task": "reports.tasks.dispatch_monthly_reports",
+        "schedule": crontab(day_of_month=20, minute=0),
+    },
 }
+# Workers are recycled: a new process after this many tasks, or once a process has grown past
+# this much resident memory (KiB), so a leaking render (WeasyPrint) never piles up.
+CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_WORKER_MAX_TASKS_PER_CHILD", default=20)
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int(
+    "CELERY_WORKER_MAX_MEMORY_PER_CHILD", default=600 * 1024
+)
+
+# The monthly report archive (reports/archive.py). The formats built for each version (json
+# is always built: the diff of two versions reads it) and the function that renders them.
+REPORT_ARCHIVE_FORMATS = env.list("REPORT_ARCHIVE_FORMATS", default=["pdf", "xlsx", "json"])
+REPORT_ARCHIVE_RENDER = env("REPORT_ARCHIVE_RENDER", default="reports.builder.render")
+REPORT_DEFAULT_BUILD_HOUR = 7
+# One build: killed after the hard limit (the soft limit fails it cleanly first); its renders
+# may allocate at most this much more memory (MB, Linux) before they fail with MemoryError.
+REPORT_BUILD_SOFT_TIME_LIMIT = env.int("REPORT_BUILD_SOFT_TIME_LIMIT", default=300)
+REPORT_BUILD_TIME_LIMIT = env.int("REPORT_BUILD_TIME_LIMIT", default=360)
+REPORT_RENDER_MAX_MEMORY_MB = env.int("REPORT_RENDER_MAX_MEMORY_MB", default=1024)
+REPORT_BUILD_MAX_RETRIES = 3
 
 # Email: printed to the console unless a real backend is configured (e.g. SMTP).
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

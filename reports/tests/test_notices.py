@@ -299,9 +299,9 @@ def test_the_notice_page_needs_a_login(client, db):
 
 
 def test_the_daily_beat_entry_runs_a_registered_task():
+    import reports.tasks  # noqa: F401  (registers the task, as the worker's autodiscovery does)
     from cdd.celery import app
 
-    app.loader.import_default_modules()
     entry = app.conf.beat_schedule["reports-cycle-notices"]
     assert entry["task"] == "reports.tasks.send_cycle_notices"
     assert entry["task"] in app.tasks
