@@ -104,7 +104,8 @@ def household_progress(*, user, as_of: date, level: str | None = None, code: str
         r[group_field]: r
         for r in households.values(group_field).annotate(**_aggregates(as_of)).order_by(group_field)
     }
-    total_raw = households.aggregate(**_aggregates(as_of))
+    # Every figure is a count, so the total is the sum of the groups: no second scan.
+    total_raw = {key: sum(r[key] for r in grouped.values()) for key in _aggregates(as_of)}
     rows = []
     for area in areas.order_by("code" if child_model is not Village else "code"):
         key = area.pk

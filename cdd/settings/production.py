@@ -22,3 +22,8 @@ X_FRAME_OPTIONS = "DENY"
 # request; a connection that died in between is noticed and replaced before it is used.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)  # noqa: F405
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
+
+# Sessions are read from the Redis cache (and written through to the database), so a
+# request does not spend a query on its session.
+if REDIS_URL:  # noqa: F405
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
