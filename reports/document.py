@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 
@@ -76,6 +77,15 @@ class MissionDoc:
     title: str
     indicators: list[dict]
     districts: list[DistrictPart]
+    new_page: bool = False  # every mission after the first starts a page
+
+    @property
+    def weight(self) -> int:
+        """Roughly how long this mission takes to lay out (characters; a photo counts as
+        a short page), to share the missions out between render processes."""
+        return sum(
+            len(heading) + len(text) + 40 for d in self.districts for heading, text in d.texts
+        ) + sum(1500 * len(d.photos) + 200 for d in self.districts)
 
     @property
     def reporting(self) -> list[DistrictPart]:
@@ -93,6 +103,22 @@ class MissionDoc:
 
 
 @dataclass
+class Part:
+    """Which parts of the report one HTML page holds. The whole report by default; the PDF
+    of a long report is rendered in pieces (``reports.pdf.split``): the cover and summary,
+    the contents (with page numbers given, ``page_numbers``: anchor -> number as printed),
+    and the body (sections and missions) in slices of whole missions."""
+
+    front: bool = True  # cover and summary
+    contents: bool = True
+    sections: bool = True  # households to Sustainable Villages
+    missions: tuple[int, int] | None = (0, None)  # the slice of missions shown
+    missions_head: bool = True  # the missions part's heading (and an empty note)
+    submissions: bool = True
+    page_numbers: dict[str, str] | None = None
+
+
+@dataclass
 class Document:
     """Everything the document template reads (the only object in its context)."""
 
@@ -106,6 +132,41 @@ class Document:
     sections: list[tuple[str, str]] = field(default_factory=list)  # (anchor, title) contents
     titles: dict[str, str] = field(default_factory=dict)  # every part's heading by anchor
     part_classes: dict[str, str] = field(default_factory=dict)  # by anchor: page breaks
+    part: Part = field(default_factory=Part)
+
+    @property
+    def part_missions(self) -> list[MissionDoc]:
+        if self.part.missions is None:
+            return []
+        start, stop = self.part.missions
+        return self.missions[start:stop]
+
+    def _contents(self) -> list[tuple[str, str, bool]]:
+        entries = [("summary", self.summary_title, False)]
+        entries += [(anchor, title, False) for anchor, title in self.sections]
+        entries.append(("missions", self.missions_title, False))
+        entries += [(m.anchor, m.title, True) for m in self.missions]
+        entries.append(("submissions", self.submissions_title, False))
+        return entries
+
+    @property
+    def contents_anchors(self) -> list[str]:
+        return [anchor for anchor, _title, _sub in self._contents()]
+
+    @property
+    def contents(self) -> list[dict]:
+        """The contents page's entries; ``page`` only when the numbers are given."""
+        entries = self._contents()
+        numbers = self.part.page_numbers
+        return [
+            {
+                "anchor": anchor,
+                "title": title,
+                "sub": sub,
+                "page": numbers.get(anchor, "") if numbers is not None else "",
+            }
+            for anchor, title, sub in entries
+        ]
 
     def n(self, text) -> str:
         """Digits as Thai numerals when the province asks for them (cover and headings)."""
@@ -306,6 +367,7 @@ def _missions(report: Report, *, for_pdf: bool, warnings: list | None, n) -> lis
                 title=n(f"ภารกิจที่ {m.number} {m.name}"),
                 indicators=m.indicators,
                 districts=districts,
+                new_page=bool(out),
             )
         )
     return out
@@ -377,6 +439,8 @@ def _part_classes(doc: "Document", anchors: list[str]) -> dict[str, str]:
         new_page = anchor in PAGE_PARTS and has_data[anchor] and previous
         classes[anchor] = "part new-page" if new_page else "part"
         previous = has_data[anchor]
+    if anchors:
+        classes[anchors[0]] += " first"  # right after the contents page: no top margin
     return classes
 
 
@@ -452,6 +516,11 @@ def report_html(
         office_name=office_name,
         warnings=warnings,
     )
+    return _html(doc)
+
+
+def _html(doc: Document, part: Part | None = None) -> str:
+    doc.part = part or Part()
     return render_to_string("reports/document/report.html", {"doc": doc})
 
 
@@ -463,8 +532,12 @@ def report_pdf(
     office_name: str | None = None,
 ) -> bytes:
     """The report as an A4 PDF (Sarabun embedded). Photos that cannot be loaded become
-    placeholders and lines in ``warnings``; nothing in the data makes it fail."""
-    html = report_html(
+    placeholders and lines in ``warnings``; nothing in the data makes it fail.
+
+    A long report is rendered in pieces in parallel processes (``reports.pdf.split``;
+    ``REPORT_PDF_PROCESSES``, from ``REPORT_PDF_SPLIT_MIN_WEIGHT`` characters of narrative),
+    with the same pages as one render."""
+    doc = document(
         report,
         for_pdf=True,
         thai_numerals=thai_numerals,
@@ -472,15 +545,91 @@ def report_pdf(
         warnings=warnings,
     )
     started = time.monotonic()
-    pdf = _render_pdf(html, warnings=warnings)
+    bodies = body_parts(
+        doc,
+        processes=settings.REPORT_PDF_PROCESSES,
+        min_weight=settings.REPORT_PDF_SPLIT_MIN_WEIGHT,
+    )
+    pdf = None
+    if bodies:
+        from .pdf.split import SplitFailed, render_split  # imports WeasyPrint
+
+        empty = {"front": False, "contents": False, "sections": False, "submissions": False}
+        try:
+            pdf = render_split(
+                front=_html(
+                    doc, Part(**{**empty, "front": True}, missions=None, missions_head=False)
+                ),
+                contents=lambda pages: _html(
+                    doc,
+                    Part(
+                        **{**empty, "contents": True},
+                        missions=None,
+                        missions_head=False,
+                        page_numbers=_contents_numbers(doc, pages),
+                    ),
+                ),
+                bodies=[_html(doc, part) for part in bodies],
+                warnings=warnings,
+            )
+        except SplitFailed as exc:
+            logger.warning("report %s: rendered in one piece: %s", report.province, exc)
+    if pdf is None:
+        pdf = _render_pdf(_html(doc), warnings=warnings)
     logger.info(
-        "report %s %s: %s bytes in %.1fs",
+        "report %s %s: %s bytes in %.1fs (%s pieces)",
         report.province,
         f"{report.month:%Y-%m}",
         len(pdf),
         time.monotonic() - started,
+        len(bodies) + 2 if bodies else 1,
     )
     return pdf
+
+
+# What the five sections' tables and charts weigh against missions' narrative characters.
+SECTIONS_WEIGHT = 25_000
+
+
+def body_parts(doc: Document, *, processes: int, min_weight: int) -> list[Part]:
+    """The report's body (sections, missions, submissions) cut at missions into up to
+    ``processes`` parts of about equal weight; [] when not worth it (one process, fewer
+    than two missions, or less than ``min_weight`` in all)."""
+    missions = doc.missions
+    weights = [m.weight for m in missions]
+    total = SECTIONS_WEIGHT + sum(weights)
+    if processes < 2 or len(missions) < 2 or total < min_weight:
+        return []
+    cuts, running = [], SECTIONS_WEIGHT
+    for i, w in enumerate(weights[:-1]):
+        running += w
+        # Cut after mission i once the running weight passes the next share.
+        if running >= total * (len(cuts) + 1) / processes and len(cuts) < processes - 1:
+            cuts.append(i + 1)
+    if not cuts:
+        cuts = [len(missions) - 1]
+    bounds = [0, *cuts, len(missions)]
+    parts = []
+    for k in range(len(bounds) - 1):
+        first, last = k == 0, k == len(bounds) - 2
+        parts.append(
+            Part(
+                front=False,
+                contents=False,
+                sections=first,
+                missions=(bounds[k], bounds[k + 1]),
+                missions_head=first,
+                submissions=last,
+            )
+        )
+    return parts
+
+
+def _contents_numbers(doc: Document, pages: dict[str, int] | None) -> dict[str, str]:
+    """The contents page's numbers as printed; the widest ("888") before they are known."""
+    if pages is None:
+        return {anchor: doc.n("888") for anchor in doc.contents_anchors}
+    return {anchor: doc.n(pages[anchor]) for anchor in doc.contents_anchors if anchor in pages}
 
 
 def _render_pdf(html: str, *, warnings: list | None) -> bytes:

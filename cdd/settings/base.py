@@ -201,6 +201,10 @@ REPORT_BUILD_SOFT_TIME_LIMIT = env.int("REPORT_BUILD_SOFT_TIME_LIMIT", default=3
 REPORT_BUILD_TIME_LIMIT = env.int("REPORT_BUILD_TIME_LIMIT", default=360)
 REPORT_RENDER_MAX_MEMORY_MB = env.int("REPORT_RENDER_MAX_MEMORY_MB", default=1024)
 REPORT_BUILD_MAX_RETRIES = 3
+# A long report's PDF is rendered in this many processes at once (reports.pdf.split), when
+# its missions' narratives weigh at least this much (characters); 1: always in one piece.
+REPORT_PDF_PROCESSES = env.int("REPORT_PDF_PROCESSES", default=2)
+REPORT_PDF_SPLIT_MIN_WEIGHT = env.int("REPORT_PDF_SPLIT_MIN_WEIGHT", default=60_000)
 
 # Email: printed to the console unless a real backend is configured (e.g. SMTP).
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

@@ -10,6 +10,7 @@
 WeasyPrint is imported here, so import this module lazily (in the task or view that renders).
 """
 
+import contextlib
 import logging
 import threading
 
@@ -78,6 +79,24 @@ def render_pdf(
     ``warnings``; the page renders without them. ``exact_text=False`` leaves the text map to
     WeasyPrint (only to compare renders in tests).
     """
+    with rendering(
+        base_url=base_url, timeout_s=timeout_s, warnings=warnings, exact_text=exact_text
+    ) as render:
+        return render(html).write_pdf()
+
+
+@contextlib.contextmanager
+def rendering(
+    *,
+    base_url: str | None = None,
+    timeout_s: int | None = None,
+    warnings: list | None = None,
+    exact_text: bool = True,
+):
+    """``render(html) -> weasyprint.Document`` for one or more pages of HTML, with what
+    ``render_pdf`` promises (safe fetcher, Sarabun, exact Thai text, the deadline). Write
+    each document's PDF inside the ``with`` block: its text map is made as it is drawn.
+    ``reports.pdf.split`` uses it to render a long report in pieces."""
     base_url = base_url or DEFAULT_BASE_URL
     fetcher = SafeFetcher(base_url=base_url)
     font_config = FontConfiguration()
@@ -92,13 +111,16 @@ def render_pdf(
                 url_fetcher=fetcher,
                 font_config=font_config,
             )
-            document = HTML(string=html, base_url=base_url, url_fetcher=fetcher)
-            pdf = document.write_pdf(stylesheets=[fonts], font_config=font_config)
+
+            def render(html: str):
+                document = HTML(string=html, base_url=base_url, url_fetcher=fetcher)
+                return document.render(stylesheets=[fonts], font_config=font_config)
+
+            yield render
     finally:
         weasy_logger.removeHandler(failed_images)
         if warnings is not None:
             warnings.extend(_as_written(url, base_url) for url in fetcher.failed)
-    return pdf
 
 
 def _as_written(url: str, base_url: str) -> str:
