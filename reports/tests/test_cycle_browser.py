@@ -70,7 +70,7 @@ def test_fill_lose_connection_send_return_resend_approve(site):
         login(page, base, "staff1901", PASSWORD)
         page.goto(f"{base}/reports/")
         page.click("[data-testid=start-report]")
-        page.wait_for_selector("[data-testid=editor]")
+        page.wait_for_selector("[data-testid=editor][data-ready=true]")
         submission = Submission.objects.get(district_id="1901")
         page.fill("[data-testid=narrative-1-1]", first)
         page.fill("input.value[data-indicator]", "12")
@@ -113,6 +113,7 @@ def test_fill_lose_connection_send_return_resend_approve(site):
         assert officer.inner_text("[data-testid=submission-state]") == "ส่งกลับให้แก้ไข"
 
         page.goto(f"{base}/reports/submissions/{submission.pk}/")
+        page.wait_for_selector("[data-testid=editor][data-ready=true]")
         assert "ขอภาพถ่ายแปลงที่ขุดเสร็จประกอบ" in page.inner_text("[data-testid=mission-1]")
         page.fill("[data-testid=narrative-1-1]", first + " (แนบภาพแล้ว)")
         wait_saved(page)

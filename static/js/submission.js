@@ -186,4 +186,5 @@
     });
   }
   if (pending()) schedule(0);
+  root.dataset.ready = "true";  // listening: what is typed from now on is saved
 })();
