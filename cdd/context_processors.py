@@ -12,6 +12,7 @@ def navigation(request):
         return {"nav_items": []}
     items = [
         (_("Home"), reverse("home")),
+        (_("Dashboard"), reverse("dashboard")),
         (_("Areas"), reverse("area-overview")),
         (_("Villages"), reverse("village-list")),
         (_("Households"), reverse("household-list")),

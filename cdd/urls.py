@@ -8,6 +8,7 @@ import households.api  # noqa: F401
 import otop.api  # noqa: F401
 import villages.api  # noqa: F401
 from cdd.api import router
+from dashboards.api import DashboardView, RankingView
 from reports.api import SectionView
 
 from . import views
@@ -15,6 +16,8 @@ from . import views
 api_urls = [
     path("", include(router.urls)),
     path("sections/<str:name>/", SectionView.as_view(), name="section"),
+    path("dashboard/", DashboardView.as_view(), name="dashboard"),
+    path("dashboard/ranking/", RankingView.as_view(), name="dashboard-ranking"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]
@@ -30,6 +33,7 @@ urlpatterns = [
     path("visits/", include("visits.urls")),
     path("notices/", include("reports.urls_notices")),
     path("reports/", include("reports.urls")),
+    path("dashboards/", include("dashboards.urls")),
     path("users/", include("accounts.urls")),
     path("imports/", include("imports.urls")),
     path("history/", include("audit.urls")),

@@ -1,14 +1,18 @@
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from accounts.choices import Role
 from villages.models import District, Subdistrict, Village
 
 
 @login_required
 def home(request):
     user = request.user
+    if user.role == Role.DEPARTMENT_VIEWER:
+        # The Department reads the country's figures first: the national ranking.
+        return redirect("dashboard-national")
     stats = {
         "districts": District.objects.visible_to(user).count(),
         "subdistricts": Subdistrict.objects.visible_to(user).count(),

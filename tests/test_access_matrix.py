@@ -143,6 +143,69 @@ UI = [
     ),
     ("otop sales entry", "get", "/otop/sales/", [200, 200, 200, 403, 200]),
     ("otop targets other province", "get", "/otop/?province=10", [404, 404, 404, 200, 200]),
+    ("dashboard own area", "get", "/dashboards/", [200, 200, 200, 200, 200]),
+    (
+        "dashboard home district",
+        "get",
+        "/dashboards/?level=district&code=1901&month=2026-10",
+        [200, 200, 200, 200, 200],
+    ),
+    (
+        "dashboard home village",
+        "get",
+        "/dashboards/?level=village&code=19010101",
+        [200, 200, 200, 200, 200],
+    ),
+    (
+        "dashboard neighbour district",
+        "get",
+        "/dashboards/?level=district&code=1902",
+        [404, 200, 200, 200, 200],
+    ),
+    (
+        "dashboard home province",
+        "get",
+        "/dashboards/?level=province&code=19",
+        [404, 200, 200, 200, 200],
+    ),
+    (
+        "dashboard other province",
+        "get",
+        "/dashboards/?level=province&code=10",
+        [404, 404, 404, 200, 200],
+    ),
+    ("dashboard country", "get", "/dashboards/?level=national", [404, 404, 404, 200, 200]),
+    ("dashboard ranking", "get", "/dashboards/national/", [404, 404, 404, 200, 200]),
+    (
+        "dashboard chart xlsx home district",
+        "get",
+        "/dashboards/export.xlsx?level=district&code=1901&kpi=plan_pct",
+        [200, 200, 200, 200, 200],
+    ),
+    (
+        "dashboard chart xlsx neighbour district",
+        "get",
+        "/dashboards/export.xlsx?level=district&code=1902&kpi=plan_pct",
+        [404, 200, 200, 200, 200],
+    ),
+    (
+        "dashboard table xlsx home province",
+        "get",
+        "/dashboards/export.xlsx?level=province&code=19",
+        [404, 200, 200, 200, 200],
+    ),
+    (
+        "dashboard table xlsx other province",
+        "get",
+        "/dashboards/export.xlsx?level=province&code=10",
+        [404, 404, 404, 200, 200],
+    ),
+    (
+        "dashboard ranking xlsx",
+        "get",
+        "/dashboards/national/export.xlsx",
+        [404, 404, 404, 200, 200],
+    ),
 ]
 API = [
     ("api village home", "get", "/api/v1/villages/19010101/", [200, 200, 200, 200, 200]),
@@ -315,6 +378,58 @@ API = [
         "/api/v1/sections/otop/?province=19&month=2025-10&district=1902",
         [404, 200, 200, 200, 200],
     ),
+    # Dashboards: an area's figures are sums over all of it, so only users who see every
+    # part of it may open it (district staff: their district and below).
+    ("api dashboard own area", "get", "/api/v1/dashboard/", [200, 200, 200, 200, 200]),
+    (
+        "api dashboard home district",
+        "get",
+        "/api/v1/dashboard/?level=district&code=1901&month=2026-11",
+        [200, 200, 200, 200, 200],
+    ),
+    (
+        "api dashboard home village",
+        "get",
+        "/api/v1/dashboard/?level=village&code=19010101&month=2569-11",
+        [200, 200, 200, 200, 200],
+    ),
+    (
+        "api dashboard neighbour district",
+        "get",
+        "/api/v1/dashboard/?level=district&code=1902&month=2026-11",
+        [404, 200, 200, 200, 200],
+    ),
+    (
+        "api dashboard neighbour subdistrict",
+        "get",
+        "/api/v1/dashboard/?level=subdistrict&code=190201",
+        [404, 200, 200, 200, 200],
+    ),
+    (
+        "api dashboard home province",
+        "get",
+        "/api/v1/dashboard/?level=province&code=19",
+        [404, 200, 200, 200, 200],
+    ),
+    (
+        "api dashboard other province",
+        "get",
+        "/api/v1/dashboard/?level=province&code=10",
+        [404, 404, 404, 200, 200],
+    ),
+    (
+        "api dashboard other village",
+        "get",
+        "/api/v1/dashboard/?level=village&code=10010101",
+        [404, 404, 404, 200, 200],
+    ),
+    (
+        "api dashboard whole country",
+        "get",
+        "/api/v1/dashboard/?level=national",
+        [404, 404, 404, 200, 200],
+    ),
+    ("api dashboard ranking", "get", "/api/v1/dashboard/ranking/", [404, 404, 404, 200, 200]),
 ]
 
 PATCH_BODIES = {

@@ -66,7 +66,9 @@ def test_each_role_sees_its_area_and_menu_on_desktop_and_phone(
         for width, height, label in [(1280, 900, "desktop"), (390, 844, "phone")]:
             page = browser.new_page(viewport={"width": width, "height": height})
             login(page, site, username, PASSWORD)
-            assert page.inner_text("[data-testid=area]").strip() == area
+            # The Department viewer lands on the national ranking, everyone else at home.
+            assert page.url.endswith("/dashboards/national/" if username == "dept" else "/")
+            assert page.inner_text("[data-testid=who]").strip().endswith(area)
             menu = page.inner_text("nav.menu")
             assert all(item in menu for item in present), menu
             assert not any(item in menu for item in absent), menu

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "otop",
     "visits",
     "reports",
+    "dashboards",
 ]
 
 MIDDLEWARE = [
@@ -182,6 +183,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.dispatch_monthly_reports",
         "schedule": crontab(day_of_month=20, minute=0),
     },
+    # Every night at 01:00 Bangkok: all the dashboards' summaries, every province.
+    "dashboards-nightly-refresh": {
+        "task": "dashboards.tasks.refresh_everything",
+        "schedule": crontab(hour=1, minute=0),
+    },
 }
 # Workers are recycled: a new process after this many tasks, or once a process has grown past
 # this much resident memory (KiB), so a leaking render (WeasyPrint) never piles up.
@@ -205,6 +211,14 @@ REPORT_BUILD_MAX_RETRIES = 3
 # its missions' narratives weigh at least this much (characters); 1: always in one piece.
 REPORT_PDF_PROCESSES = env.int("REPORT_PDF_PROCESSES", default=2)
 REPORT_PDF_SPLIT_MIN_WEIGHT = env.int("REPORT_PDF_SPLIT_MIN_WEIGHT", default=60_000)
+
+# Dashboards (dashboards/tasks.py): a district's summaries are refreshed this many seconds
+# after the first change to its records (later changes join the same run); the nightly full
+# refresh is stopped after DASHBOARD_FULL_REFRESH_SOFT_LIMIT seconds.
+DASHBOARD_REFRESH_DELAY = env.int("DASHBOARD_REFRESH_DELAY", default=60)
+# The full refresh works on this many provinces at once (PostgreSQL; threads).
+DASHBOARD_REFRESH_THREADS = env.int("DASHBOARD_REFRESH_THREADS", default=2)
+DASHBOARD_FULL_REFRESH_SOFT_LIMIT = env.int("DASHBOARD_FULL_REFRESH_SOFT_LIMIT", default=3600)
 
 # Email: printed to the console unless a real backend is configured (e.g. SMTP).
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
