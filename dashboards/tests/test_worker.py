@@ -68,7 +68,11 @@ def test_a_worker_refreshes_the_district_an_edit_queued(worker, settings):
             done = RefreshRun.objects.filter(finished_at__isnull=False, error="").exists()
             return _total("1901") == 2 and done
 
-        wait_for(refreshed, timeout=90, message="the worker never refreshed district 1901")
+        try:
+            wait_for(refreshed, timeout=90, message="the worker never refreshed district 1901")
+        except BaseException:
+            print(stop_worker(worker))  # the worker's log, shown with the failure
+            raise
     assert worker.poll() is None  # still running
     national = AreaMonth.objects.filter(level="national").order_by("-month").first()
     assert national.hh_total == 2
