@@ -282,7 +282,6 @@ def render_split(
             sizes: dict[str, int] = {}
 
             def front_exchange(count: int) -> tuple[int, int]:
-                sizes["front"] = count
                 for child in children:
                     kind, child.count = child.receive(deadline)
                 before = count + contents_pages
